@@ -29,7 +29,7 @@ app = typer.Typer(
 models_app = typer.Typer(help="List, install and locate the models minutes runs offline.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -94,6 +94,8 @@ class ProgressHook:
                 self.progress.reset(self.audio, total=None, description=Path(info["file"]).name)
         elif step == "transcribe":
             self.progress.update(self.audio, completed=completed, total=total or None)
+        elif step == "warning":
+            self.progress.console.print(f"[yellow]minutes: warning:[/] {info['message']}", markup=True, highlight=False)
         elif step in ("download", "join"):
             self.progress.update(self.audio, description=f"{step} {info.get('file') or info.get('package')}")
 
@@ -115,7 +117,9 @@ def _progress(quiet: bool) -> Progress:
 
 @app.command()
 def transcribe(
-    files: Annotated[list[Path], typer.Argument(help="Recordings (any common audio/video format) or folders.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Recordings (any common audio/video format) or folders.", metavar="FILES...")
+    ],
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", "-o", help="Folder for outputs [default: beside each input].")
     ] = None,
@@ -170,8 +174,13 @@ def transcribe(
     if len(results) == 1 and failed:
         err.print(f"[bold red]minutes: error:[/] {failed[0].error}")
         raise typer.Exit(int(ExitCode.ERROR))
-    if not quiet:
+    if not quiet and len(results) > 1:
         _summary(results)
+    elif not quiet and results[0].ok:
+        r = results[0]
+        folder = r.outputs[0].parent if r.outputs else Path()
+        speed = f", {r.transcript.duration / r.wall_seconds:.1f}x real time" if r.transcript and r.wall_seconds else ""
+        err.print(f"wrote {', '.join(p.name for p in r.outputs)} in {folder}{speed}")
     if failed:
         raise typer.Exit(int(ExitCode.PARTIAL) if len(failed) < len(results) else int(ExitCode.ERROR))
 
@@ -183,7 +192,7 @@ def _summary(results: list[Any]) -> None:
     for r in results:
         t = r.transcript
         speed = f"{t.duration / r.wall_seconds:.1f}x" if t and r.wall_seconds else ""
-        outcome = ", ".join(p.name for p in r.outputs) if r.ok else f"[red]{r.error}[/]"
+        outcome = ", ".join(p.name for p in r.outputs) if r.ok else "[red]failed[/] (see above)"
         table.add_row(r.source.name, _clock(t.duration) if t else "", t.language if t else "", speed, outcome)
     err.print(table)
     n_failed = sum(not r.ok for r in results)

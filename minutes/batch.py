@@ -63,7 +63,15 @@ def output_dir_for(source: Path, out_dir: Path | None) -> Path:
     if out_dir is not None:
         return out_dir
     parent = source.resolve().parent
-    return parent if os.access(parent, os.W_OK) else Path.cwd()
+    return parent if _writable(parent) else Path.cwd()
+
+
+def _writable(directory: Path) -> bool:
+    """Also honour a folder's missing write bits when running as root, who could write there anyway."""
+    try:
+        return os.access(directory, os.W_OK) and bool(directory.stat().st_mode & 0o222)
+    except OSError:
+        return False
 
 
 def output_paths(source: Path, directory: Path, formats: Sequence[str]) -> dict[str, Path]:

@@ -188,6 +188,12 @@ class Transcriber:
             hook("transcribe", completed=min(duration, total) if total else duration, total=total or duration)
 
         segments = apply_guards(segments)  # again across blocks: repeated sentences
+        if total and duration < total - max(1.0, 0.02 * total):
+            hook(
+                "warning",
+                message=f"{name}: only {duration:.1f} s of {total:.1f} s could be decoded (truncated or "
+                "damaged file?); the transcript covers what was readable",
+            )
         return Transcript(
             language=language or "en",
             language_probability=probability if probability is not None else 1.0,

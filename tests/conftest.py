@@ -1,0 +1,61 @@
+"""Shared fixtures: the real recordings in ../shared/data and the real default model.
+
+Locally a missing model or data set skips the tests that need it, with the command to fix it; in CI (CI=true)
+it fails them, so a broken install step can never pass as a green run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+
+
+def missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def data() -> Path:
+    if not (DATA / "audio").is_dir():
+        missing(f"shared data set not found at {DATA}")
+    return DATA
+
+
+def read_ref(data: Path, item: str) -> str:
+    return (data / "ref" / f"{item}.txt").read_text(encoding="utf-8").strip()
+
+
+def join_clips(data: Path, items: list[str], gap_seconds: float = 0.5) -> tuple[np.ndarray, str]:
+    """Clips joined into one recording with short pauses, and their joined reference text."""
+    from minutes.audio import SAMPLE_RATE, load
+
+    gap = np.zeros(int(gap_seconds * SAMPLE_RATE), dtype=np.float32)
+    samples = np.concatenate([part for item in items for part in (load(data / "audio" / f"{item}.wav"), gap)])
+    return samples, " ".join(read_ref(data, item) for item in items)
+
+
+@pytest.fixture(scope="session")
+def base_model_dir() -> Path:
+    from minutes.catalog import ModelManager
+    from minutes.errors import ModelNotInstalled
+
+    try:
+        return ModelManager().path("base")
+    except ModelNotInstalled:
+        missing("the default model is not installed: run `minutes models install` (scripts/setup.sh does)")
+        raise
+
+
+@pytest.fixture(scope="session")
+def transcriber(base_model_dir: Path):
+    from minutes.transcribe import Transcriber
+
+    return Transcriber(str(base_model_dir), threads=2)
