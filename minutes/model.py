@@ -88,3 +88,121 @@ class Transcript:
     @classmethod
     def from_json(cls, text: str) -> Transcript:
         return cls.from_dict(json.loads(text))
+
+
+# -- minutes ------------------------------------------------------------------------------------------------------
+
+MINUTES_SCHEMA = "minutes.minutes"
+
+
+@dataclass
+class Span:
+    """A time range in the recording (seconds), so every item in the minutes can be checked against the audio."""
+
+    start: float
+    end: float
+
+
+@dataclass
+class Point:
+    """A summary sentence, decision or open question, with the transcript spans it came from."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ActionItem:
+    task: str
+    owner: str | None = None
+    due: str | None = None  # as said ("next Friday", "15/12/2026"): a draft for the secretary to confirm
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Topic:
+    title: str
+    summary: list[Point] = field(default_factory=list)
+    decisions: list[Point] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    span: Span | None = None
+
+
+@dataclass
+class MeetingInfo:
+    """What the secretary knows about the meeting (from --meta or options); every field may be left blank."""
+
+    title: str = ""
+    number: str = ""  # "Số: 12/BB-UBND"
+    agency: str = ""  # issuing agency
+    parent_agency: str = ""
+    date: str = ""
+    start_time: str = ""
+    end_time: str = ""
+    place: str = ""
+    chair: str = ""
+    secretary: str = ""
+    attendees: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)  # "Nơi nhận"
+
+
+@dataclass
+class Minutes:
+    meeting: MeetingInfo
+    language: str
+    summary: list[Point] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    decisions: list[Point] = field(default_factory=list)  # those not tied to one topic
+    action_items: list[ActionItem] = field(default_factory=list)  # likewise
+    open_questions: list[Point] = field(default_factory=list)
+    source: str | None = None  # the recording
+    drafter: str | None = None  # which backend wrote the draft, for provenance
+    notes: list[str] = field(default_factory=list)  # e.g. "no speech was found in the recording"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": MINUTES_SCHEMA, "version": SCHEMA_VERSION, **asdict(self)}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Minutes:
+        if data.get("schema") != MINUTES_SCHEMA:
+            raise ValueError(f"not a minutes document (schema {data.get('schema')!r})")
+
+        def spans(items: list[dict]) -> list[Span]:
+            return [Span(**s) for s in items]
+
+        def point(p: dict) -> Point:
+            return Point(text=p["text"], spans=spans(p.get("spans", [])), speakers=list(p.get("speakers", [])))
+
+        def action(a: dict) -> ActionItem:
+            return ActionItem(a["task"], a.get("owner"), a.get("due"), spans(a.get("spans", [])))
+
+        def topic(t: dict) -> Topic:
+            return Topic(
+                title=t["title"],
+                summary=[point(p) for p in t.get("summary", [])],
+                decisions=[point(p) for p in t.get("decisions", [])],
+                action_items=[action(a) for a in t.get("action_items", [])],
+                span=Span(**t["span"]) if t.get("span") else None,
+            )
+
+        return cls(
+            meeting=MeetingInfo(**data.get("meeting", {})),
+            language=data["language"],
+            summary=[point(p) for p in data.get("summary", [])],
+            topics=[topic(t) for t in data.get("topics", [])],
+            decisions=[point(p) for p in data.get("decisions", [])],
+            action_items=[action(a) for a in data.get("action_items", [])],
+            open_questions=[point(p) for p in data.get("open_questions", [])],
+            source=data.get("source"),
+            drafter=data.get("drafter"),
+            notes=list(data.get("notes", [])),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Minutes:
+        return cls.from_dict(json.loads(text))
