@@ -227,16 +227,15 @@ def models_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-re
         out.print_json(json.dumps(rows))
         return
     table = Table(show_edge=False, header_style="bold")
-    for column in ("id", "role", "status", "size", "licence", "sources"):
+    for column in ("id", "status", "size", "licence", "sources"):
         table.add_column(column, no_wrap=True)
-    table.add_column("what", overflow="ellipsis", no_wrap=True)
     for s in statuses:
         status = "[green]installed[/]" if s.installed else "obtainable"
-        name = s.entry.id + (" (default)" if s.entry.default else "")
-        row = (name, s.entry.role, status, describe_size(s.entry), s.entry.licence, ", ".join(s.sources), s.entry.title)
-        table.add_row(*row)
+        name = s.entry.id + (" *" if s.entry.default else "")
+        sources = ", ".join(s.sources).replace("huggingface", "hf")
+        table.add_row(name, status, describe_size(s.entry), s.entry.licence, sources)
     out.print(table)
-    out.print(f"cache: {manager.cache_dir}")
+    out.print(f"* installed by default (`minutes models install`); cache: {manager.cache_dir}")
 
 
 @models_app.command("install")

@@ -82,27 +82,33 @@ def catalog_path() -> Path:
 
 
 def load_catalog(path: Path | None = None) -> dict[str, ModelEntry]:
-    data = tomllib.loads((path or catalog_path()).read_text(encoding="utf-8"))
-    entries = {}
-    for model_id, spec in data.get("models", {}).items():
-        hf = spec.get("huggingface", {})
-        entries[model_id] = ModelEntry(
-            id=model_id,
-            role=spec["role"],
-            engine=spec["engine"],
-            title=spec.get("title", model_id),
-            upstream=spec.get("upstream", ""),
-            licence=spec.get("licence", "unknown"),
-            files=tuple(
-                ModelFile(f["name"], int(f["size"]), f["sha256"].lower(), tuple(f.get("pypi", ())))
-                for f in spec["files"]
-            ),
-            hf_repo=hf.get("repo"),
-            hf_revision=hf.get("revision"),
-            pypi_packages=tuple(spec.get("pypi", {}).get("packages", ())),
-            default=bool(spec.get("default", False)),
-        )
-    return entries
+    path = path or catalog_path()
+    try:
+        models = tomllib.loads(path.read_text("utf-8"))["models"]
+        return {model_id: _entry(model_id, spec) for model_id, spec in models.items()}
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ModelError(
+            f"the model catalog {path} is damaged ({type(exc).__name__}: {exc}): reinstall minutes"
+        ) from None
+
+
+def _entry(model_id: str, spec: dict) -> ModelEntry:
+    hf = spec.get("huggingface", {})
+    return ModelEntry(
+        id=model_id,
+        role=spec["role"],
+        engine=spec["engine"],
+        title=spec.get("title", model_id),
+        upstream=spec.get("upstream", ""),
+        licence=spec.get("licence", "unknown"),
+        files=tuple(
+            ModelFile(f["name"], int(f["size"]), f["sha256"].lower(), tuple(f.get("pypi", ()))) for f in spec["files"]
+        ),
+        hf_repo=hf.get("repo"),
+        hf_revision=hf.get("revision"),
+        pypi_packages=tuple(spec.get("pypi", {}).get("packages", ())),
+        default=bool(spec.get("default", False)),
+    )
 
 
 def default_cache_dir() -> Path:

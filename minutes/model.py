@@ -47,6 +47,15 @@ class Segment:
         return self.end - self.start
 
 
+@dataclass(frozen=True)
+class SpeakerTurn:
+    """One stretch of one speaker's voice, from diarization."""
+
+    start: float
+    end: float
+    speaker: str
+
+
 @dataclass
 class Transcript:
     language: str

@@ -101,13 +101,22 @@ def _reason(exc: OSError, path: Path) -> str:
 
 
 def write(transcript: Transcript, fmt: str, path: str | os.PathLike[str]) -> Path:
-    """Render and write atomically: readers see the old file or the complete new one, never a partial one.
+    """Render and write atomically: readers see the old file or the complete new one, never a partial one."""
+    return write_text_atomic(render(transcript, fmt), path)
 
-    The text goes to a hidden temp file in the same folder (same file system, so os.replace is atomic) and is
+
+def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write text as UTF-8, atomically (see write_bytes_atomic)."""
+    return write_bytes_atomic(text.encode("utf-8"), path)
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write atomically: readers see the old file or the complete new one, never a partial one.
+
+    The data goes to a hidden temp file in the same folder (same file system, so os.replace is atomic) and is
     fsynced before the rename. Any OSError becomes an OutputError with a one-line, actionable message.
     """
     path = Path(path)
-    data = render(transcript, fmt).encode("utf-8")
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     created = False
     try:
@@ -130,4 +139,13 @@ def write(transcript: Transcript, fmt: str, path: str | os.PathLike[str]) -> Pat
     return path
 
 
-__all__ = ["FORMATS", "WRITERS", "Writer", "parse_formats", "render", "write"]
+__all__ = [
+    "FORMATS",
+    "WRITERS",
+    "Writer",
+    "parse_formats",
+    "render",
+    "write",
+    "write_bytes_atomic",
+    "write_text_atomic",
+]
