@@ -1,0 +1,791 @@
+"""The extractive drafter: minutes without an LLM, and the fallback when the LLM fails.
+
+Everything it writes is a sentence (or a trimmed sentence) that was said, with the time span it was said in:
+1. the transcript is cut into sentences at sentence punctuation, each keeping its word-timestamp span and speaker;
+2. sentence embeddings (multilingual e5, `minutes.draft.embed`) place topic boundaries TextTiling-style, where the
+   similarity between the windows either side of a gap dips deepest, with a minimum topic length;
+3. each topic is titled by its announcing phrase ("Next item: ...") or its most central sentence, trimmed, and
+   summarised by its 1-3 most central sentences, kept diverse with maximal marginal relevance (MMR);
+4. decisions, action items (owner, due date) and open questions come from cue phrases kept per language in
+   `minutes/draft/cues/<lang>.toml`, so they can be tuned without touching code.
+The minutes are in the transcript's language: an extractive drafter cannot translate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from minutes.draft.base import DraftOptions
+from minutes.draft.embed import Embedder, LexicalEmbedder, load_embedder
+from minutes.hooks import Hook, null_hook
+from minutes.model import ActionItem, MeetingInfo, Minutes, Point, Span, Topic, Transcript, nfc
+
+CUES_DIR = Path(__file__).resolve().parent / "cues"
+NO_SPEECH_EN = "No speech was found in the recording."
+SKIP_FLAGS = frozenset({"repetition"})  # hallucination loops flagged by the transcriber: never quoted
+
+
+# -- sentences ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # NFC, exactly as in the segment's text
+    start: float
+    end: float
+    speaker: str | None
+    segment: int  # index of the transcript segment it was cut from
+    quotable: bool = True  # False for text from a segment flagged as a hallucination loop
+
+    @property
+    def n_words(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def question(self) -> bool:
+        return self.text.rstrip("\"'”’) ").endswith("?")
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
+_SPACE = re.compile(r"\s+")
+
+
+def _sentence_ranges(text: str, abbreviations: frozenset[str]) -> list[tuple[int, int]]:
+    """Character ranges of the sentences in `text`, cut after . ! ? … that end a sentence."""
+    ranges, begin = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.group()[0] == "." and len(m.group().rstrip("\"'”’)]")) == 1:
+            before = text[begin : m.start()].split()
+            token = before[-1].lower().lstrip("(\"'“‘") if before else ""
+            after = text[m.end() :].lstrip()
+            # "Mr. Tan", "TP. Hồ Chí Minh", "J. Smith" and "e.g. this" do not end a sentence
+            if token in abbreviations or (len(token) == 1 and token.isalpha()) or (after[:1].islower()):
+                continue
+        ranges.append((begin, m.end()))
+        begin = m.end()
+    ranges.append((begin, len(text)))
+    out = []
+    for a, b in ranges:
+        piece = text[a:b]
+        stripped = piece.strip()
+        if re.search(r"\w", stripped):
+            lead = len(piece) - len(piece.lstrip())
+            out.append((a + lead, a + lead + len(stripped)))
+    return out
+
+
+def split_sentences(transcript: Transcript, abbreviations: Sequence[str] = ()) -> list[Sentence]:
+    """Sentences in recording order; each span comes from its words' timestamps, clipped to its segment."""
+    abbrev = frozenset(a.lower().rstrip(".") for a in abbreviations)
+    sentences = []
+    for index, seg in enumerate(transcript.segments):
+        text = nfc(seg.text.strip())
+        if not text:
+            continue
+        char_word = _char_to_word(text, [nfc(w.text) for w in seg.words])
+        for a, b in _sentence_ranges(text, abbrev):
+            if char_word is not None:
+                first, last = char_word[a], char_word[b - 1]
+                start, end = seg.words[first].start, seg.words[last].end
+                speakers = [w.speaker for w in seg.words[first : last + 1] if w.speaker]
+            else:  # no usable words: share the segment's time out by characters
+                duration = max(seg.end - seg.start, 0.0)
+                start = seg.start + duration * a / len(text)
+                end = seg.start + duration * b / len(text)
+                speakers = []
+            start, end = max(seg.start, start), min(seg.end, end)
+            if end < start:
+                start, end = seg.start, seg.end
+            speaker = Counter(speakers).most_common(1)[0][0] if speakers else seg.speaker
+            quotable = not (SKIP_FLAGS & set(seg.flags))
+            sentences.append(Sentence(text[a:b], round(start, 3), round(end, 3), speaker, index, quotable))
+    return sentences
+
+
+def _char_to_word(text: str, words: list[str]) -> list[int] | None:
+    """For each character of `text`, the index of the word it belongs to; None when the words do not spell the text.
+
+    Whisper's word texts carry their leading space and join to the segment text; comparing without whitespace also
+    copes with words that were re-spaced. Whitespace characters take the word before them.
+    """
+    if not words or _SPACE.sub("", "".join(words)) != _SPACE.sub("", text):
+        return None
+    owner = [i for i, w in enumerate(words) for ch in w if not ch.isspace()]
+    mapping, k, current = [], 0, 0
+    for ch in text:
+        if not ch.isspace():
+            current = owner[k]
+            k += 1
+        mapping.append(current)
+    return mapping
+
+
+# -- cue phrases --------------------------------------------------------------------------------------------------
+
+
+class Matcher:
+    """Phrases (whole words, `*` = one to four words) and regexes, case-insensitive, compiled into one pattern."""
+
+    def __init__(self, phrases: Sequence[str] = (), regexes: Sequence[str] = ()) -> None:
+        parts = [self._phrase(p) for p in sorted({nfc(p) for p in phrases}, key=len, reverse=True) if p.strip()]
+        parts += [f"(?:{nfc(r)})" for r in regexes]
+        self._parts = [re.compile(rf"(?<!\w){p}(?!\w)", re.IGNORECASE) for p in parts]
+        self.pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE) if parts else None
+
+    @staticmethod
+    def _phrase(phrase: str) -> str:
+        words = [r"(?:\S+\s+){0,3}\S+" if w == "*" else re.escape(w) for w in phrase.split()]
+        return r"\s+".join(words).replace("'", "['’]")
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.pattern else None
+
+    def longest(self, text: str) -> re.Match[str] | None:
+        """The earliest match, the longest of those starting there ("trong tuần này" over "trong tuần"): one
+        alternation would stop at whichever alternative is listed first."""
+        best = None
+        for part in self._parts:
+            for m in part.finditer(text):
+                if best is None or (m.start(), -m.end()) < (best.start(), -best.end()):
+                    best = m
+        return best
+
+
+@dataclass(frozen=True)
+class Cues:
+    language: str
+    no_speech: str = NO_SPEECH_EN
+    fillers: frozenset[str] = frozenset()
+    abbreviations: tuple[str, ...] = ()
+    decision: Matcher = field(default_factory=Matcher)
+    decision_not: Matcher = field(default_factory=Matcher)
+    action: Matcher = field(default_factory=Matcher)
+    action_weak: Matcher = field(default_factory=Matcher)
+    action_not: Matcher = field(default_factory=Matcher)
+    owner_self: Matcher = field(default_factory=Matcher)
+    owner_request: Matcher = field(default_factory=Matcher)
+    owner_accept: Matcher = field(default_factory=Matcher)
+    owner_acknowledge: Matcher = field(default_factory=Matcher)
+    owner_titles: tuple[str, ...] = ()
+    owner_units: tuple[str, ...] = ()
+    subject_verbs: Matcher = field(default_factory=Matcher)
+    not_names: frozenset[str] = frozenset()
+    deadline: Matcher = field(default_factory=Matcher)
+    topic_intro: Matcher = field(default_factory=Matcher)
+
+
+def _base_language(language: str | None) -> str:
+    return (language or "en").lower().replace("_", "-").split("-")[0]
+
+
+def load_cues(language: str | None) -> Cues:
+    """The cue phrases for a language; a language without a cue file gets none (topics and summary still work)."""
+    return _load_cues(_base_language(language))
+
+
+@lru_cache(maxsize=16)
+def _load_cues(code: str) -> Cues:
+    path = CUES_DIR / f"{code}.toml"
+    if not path.is_file():
+        return Cues(language=code)
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+
+    def section(name: str) -> dict:
+        return data.get(name, {})
+
+    owner = section("owner")
+    return Cues(
+        language=code,
+        no_speech=nfc(data.get("no_speech", NO_SPEECH_EN)),
+        fillers=frozenset(nfc(f).lower() for f in data.get("fillers", [])),
+        abbreviations=tuple(data.get("abbreviations", [])),
+        decision=Matcher(section("decision").get("phrases", ()), section("decision").get("regex", ())),
+        decision_not=Matcher(section("decision").get("not", ())),
+        action=Matcher(section("action").get("phrases", ()), section("action").get("regex", ())),
+        action_weak=Matcher(section("action").get("weak", ())),
+        action_not=Matcher(section("action").get("not", ())),
+        owner_self=Matcher(owner.get("self", ())),
+        owner_request=Matcher(owner.get("request", ())),
+        owner_accept=Matcher(owner.get("accept", ())),
+        owner_acknowledge=Matcher(owner.get("acknowledge", ())),
+        owner_titles=_longest_first(owner.get("titles", [])),
+        owner_units=_longest_first(owner.get("units", [])),
+        subject_verbs=Matcher(owner.get("subject_verbs", ())),
+        not_names=frozenset(nfc(n) for n in owner.get("not_names", [])),
+        deadline=Matcher(section("deadline").get("phrases", ()), section("deadline").get("regex", ())),
+        topic_intro=Matcher(section("topic").get("intro", ())),
+    )
+
+
+def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted({nfc(w).lower() for w in words}, key=len, reverse=True))
+
+
+def no_speech_note(language: str | None) -> str:
+    return load_cues(language).no_speech
+
+
+# -- text helpers -------------------------------------------------------------------------------------------------
+
+
+def _strip_fillers(text: str, cues: Cues) -> str:
+    """Drop openers that carry nothing ("So, okay, we agreed ..." -> "We agreed ..."); the rest stays verbatim."""
+    rest = text
+    while True:
+        m = re.match(r"[\s,;:.!?…–—-]*(\w+(?:\s\w+)?)", rest)
+        if not m:
+            break
+        one = re.match(r"[\s,;:.!?…–—-]*(\w+)", rest)
+        for candidate in (m, one):
+            if candidate and candidate.group(1).lower() in cues.fillers:
+                rest = rest[candidate.end() :]
+                break
+        else:
+            break
+    rest = rest.lstrip(" ,;:.!?…–—-")
+    return _capitalise(rest) if re.search(r"\w", rest) else text
+
+
+def _only_fillers(text: str, cues: Cues) -> bool:
+    return all(w.lower() in cues.fillers for w in re.findall(r"\w+", text))
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _short_title(text: str, cues: Cues, max_words: int) -> str:
+    """A key phrase from a sentence: fillers off, the first clause, at most `max_words` words, no end punctuation."""
+    title = _strip_fillers(text, cues)
+    words = title.split()
+    for i, w in enumerate(words):
+        if i >= 2 and re.search(r"[,;:?!.…]$", w):
+            words = words[: i + 1]
+            break
+    cut = len(words) > max_words
+    words = words[:max_words]
+    title = " ".join(words).rstrip(" ,;:.!?…–—-\"'”’")
+    return _capitalise(title) + ("…" if cut else "")
+
+
+def _clean_token(token: str) -> str:
+    return token.strip(" ,;:.!?…\"'“”‘’()[]")
+
+
+def _is_name(token: str, cues: Cues) -> bool:
+    word = _clean_token(token)
+    if re.fullmatch(r"SPEAKER_\d+", word):
+        return True
+    return bool(word) and word[0].isupper() and not word.isdigit() and word not in cues.not_names
+
+
+def _name_run(tokens: list[str], cues: Cues, limit: int = 4, unit: bool = False) -> list[str]:
+    """Leading capitalised tokens, at most `limit` names. A unit's name also takes one lowercase syllable after each
+    capitalised one and joiners between them: "Tài chính - Kế hoạch", "Giáo dục và Đào tạo"."""
+    run: list[str] = []
+    names = 0
+    for i, tok in enumerate(tokens):
+        word = _clean_token(tok)
+        follows_name = bool(run) and _is_name(run[-1], cues)
+        if _is_name(tok, cues) and names < limit:
+            run.append(word)
+            names += 1
+        elif unit and follows_name and word and word.islower() and word.isalpha():
+            run.append(word)  # the second syllable of "Tài chính"
+        elif unit and run and word in ("-", "–", "và", "&") and i + 1 < len(tokens) and _is_name(tokens[i + 1], cues):
+            run.append(word)
+            continue
+        else:
+            break
+        if tok.rstrip().endswith((",", ".", ";", ":", "?", "!")):
+            break
+    return run
+
+
+def _titled_name(text: str, cues: Cues) -> str | None:
+    """A person or unit after a title word: "anh Nam", "đồng chí Hùng", "phòng Tài chính", "Mr Tan"."""
+    tokens = text.split()
+    lowered = [_clean_token(t).lower().rstrip(".") for t in tokens]
+    titles = [(t, False) for t in cues.owner_titles] + [(t, True) for t in cues.owner_units]
+    for i in range(len(tokens)):
+        for title, unit in titles:
+            parts = title.split()
+            if lowered[i : i + len(parts)] != parts:
+                continue
+            names = _name_run(tokens[i + len(parts) :], cues, unit=unit)
+            if names:
+                said = " ".join(_clean_token(t) for t in tokens[i : i + len(parts)])
+                return f"{said} {' '.join(names)}"
+    return None
+
+
+def _vocative(text: str, cues: Cues) -> str | None:
+    """The person addressed: "Sheila, can you ..." or "... by Friday, Sheila?"."""
+    body = _strip_fillers(text, cues)
+    head, sep, _ = body.partition(",")
+    if sep and 1 <= len(head.split()) <= 3:
+        name = _titled_name(head, cues) or (
+            " ".join(head.split()) if all(_is_name(t, cues) for t in head.split()) else None
+        )
+        if name:
+            return name
+    tail = body.rstrip(" ?!.…").rpartition(",")[2]
+    if "," in body and 1 <= len(tail.split()) <= 3 and all(_is_name(t, cues) for t in tail.split()):
+        return " ".join(_clean_token(t) for t in tail.split())
+    return None
+
+
+def _named_subject(text: str, cues: Cues) -> str | None:
+    """ "Sheila will send ..." / "Anh Nam sẽ ...": a name opening the sentence, followed by a subject verb."""
+    body = _strip_fillers(text, cues)
+    titled = _titled_name(body, cues)
+    if titled and body.lower().startswith(titled.split()[0].lower()):
+        verb = cues.subject_verbs.search(body[len(titled) :].lstrip(" ,")[:40])
+        if verb and verb.start() == 0:
+            return titled
+    tokens = body.split()
+    names = _name_run(tokens, cues, limit=3)
+    if names and not tokens[len(names) - 1].endswith(","):
+        rest = " ".join(tokens[len(names) :])
+        m = cues.subject_verbs.search(rest)
+        if m and m.start() == 0:
+            return " ".join(names)
+    return None
+
+
+def find_deadline(text: str, cues: Cues) -> str | None:
+    """The deadline as said ("by Friday", "trước ngày 15/12"), for the secretary to turn into a date."""
+    m = cues.deadline.longest(text)
+    return m.group().strip(" ,.;:") if m else None
+
+
+def find_owner(sentences: Sequence[Sentence], index: int, cues: Cues) -> str | None:
+    """Who takes the task: a named addressee, else the speaker committing ("I will"), else a named subject or titled
+    person, else for a question asking someone to act, the next other speaker who answers; else the speaker."""
+    s = sentences[index]
+    request = cues.owner_request.search(s.text)
+    if request and (name := _vocative(s.text, cues)):
+        return name
+    if cues.owner_self.search(s.text):
+        return s.speaker
+    if name := _named_subject(s.text, cues) or _titled_name(s.text, cues):
+        return name
+    if request:
+        # "Can you send it?" names nobody: whoever answers took it on; the asker is the one person it is not.
+        reply = answer_to(sentences, index)
+        return sentences[reply].speaker if reply is not None else None
+    return s.speaker
+
+
+def answer_to(sentences: Sequence[Sentence], index: int, within: float = 15.0) -> int | None:
+    """The sentence answering a question: the next one or two, from another (known) speaker, soon after."""
+    s = sentences[index]
+    if not s.question:
+        return None
+    for j in range(index + 1, min(index + 3, len(sentences))):
+        nxt = sentences[j]
+        if nxt.speaker and nxt.speaker != s.speaker and nxt.start - s.end <= within:
+            return j
+    return None
+
+
+def takes_on(reply: Sentence, cues: Cues) -> bool:
+    """Whether a reply takes a request on ("Sure, I can do that"), rather than answer with a task of its own."""
+    head = " ".join(reply.text.split()[:6])
+    if cues.owner_accept.search(head):
+        return True
+    return reply.n_words <= 4 and bool(cues.owner_acknowledge.search(reply.text))
+
+
+def is_decision(s: Sentence, cues: Cues) -> bool:
+    return bool(not s.question and cues.decision.search(s.text) and not cues.decision_not.search(s.text))
+
+
+def is_action(s: Sentence, cues: Cues, deadline: str | None) -> bool:
+    if cues.action_not.search(s.text):
+        return False
+    strong = cues.action.search(s.text)
+    if s.question:  # a question is a task only when it asks someone to do something ("Could you send ...?")
+        return bool(strong and cues.owner_request.search(s.text))
+    if strong:
+        return True
+    named = _vocative(s.text, cues) or _named_subject(s.text, cues) or _titled_name(s.text, cues)
+    return bool(cues.action_weak.search(s.text) and (deadline or named))
+
+
+# -- topic segmentation -------------------------------------------------------------------------------------------
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def centred(vectors: np.ndarray) -> np.ndarray:
+    """Vectors minus their mean, renormalised. e5 puts every sentence in a narrow cone (cosines 0.8-0.9 whatever the
+    subject); removing the shared direction leaves what tells this meeting's sentences apart."""
+    if len(vectors) < 2:
+        return vectors.astype(np.float64)
+    return _unit_rows(vectors.astype(np.float64) - vectors.mean(axis=0))
+
+
+def gap_scores(vectors: np.ndarray, weights: np.ndarray, window: int) -> np.ndarray:
+    """score[i-1] = cosine between the weighted sums of the `window` sentences before and after the gap before i."""
+    n = len(vectors)
+    prefix = np.vstack([np.zeros(vectors.shape[1]), np.cumsum(vectors * weights[:, None], axis=0)])
+    gaps = np.arange(1, n)
+    left = prefix[gaps] - prefix[np.maximum(gaps - window, 0)]
+    right = prefix[np.minimum(gaps + window, n)] - prefix[gaps]
+    denom = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1)
+    dot = np.einsum("ij,ij->i", left, right)
+    return np.divide(dot, denom, out=np.ones(len(gaps)), where=denom > 0)
+
+
+def depth_scores(scores: np.ndarray) -> np.ndarray:
+    """TextTiling depth: how far a gap's similarity sits below the peaks on either side (climbing while it rises)."""
+    depth = np.zeros_like(scores)
+    for i, s in enumerate(scores):
+        left = s
+        for j in range(i - 1, -1, -1):
+            if scores[j] < left:
+                break
+            left = scores[j]
+        right = s
+        for j in range(i + 1, len(scores)):
+            if scores[j] < right:
+                break
+            right = scores[j]
+        depth[i] = (left - s) + (right - s)
+    return depth
+
+
+def _smoothed_depths(vectors: np.ndarray, weights: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = gap_scores(vectors, weights, window)
+    smooth = np.convolve(np.pad(scores, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
+    return scores, depth_scores(smooth)
+
+
+def chance_depth(
+    vectors: np.ndarray, weights: np.ndarray, window: int, quantile: float = 0.99, shuffles: int = 20
+) -> float:
+    """How deep a dip gets by chance: the `quantile` of all gap depths over shuffled sentence orders.
+
+    Shuffling keeps the sentences and destroys their order, so every dip it produces is noise. A boundary must be
+    deeper: a one-subject meeting is then left whole instead of being cut at its least similar moments. Seeded, so
+    the same transcript always gives the same minutes.
+    """
+    rng = np.random.default_rng(0)
+    depths = []
+    for _ in range(shuffles):
+        order = rng.permutation(len(vectors))
+        depths.append(_smoothed_depths(vectors[order], weights[order], window)[1])
+    return float(np.quantile(np.concatenate(depths), quantile))
+
+
+def topic_starts(
+    vectors: np.ndarray,
+    sentences: Sequence[Sentence],
+    *,
+    window: int | None = None,
+    min_sentences: int = 4,
+    min_seconds: float = 30.0,
+    max_topics: int = 8,
+    chance_quantile: float = 0.99,
+    sure_depth: float = 1.0,
+    anchors: Collection[int] = (),
+) -> list[int]:
+    """Index of each topic's first sentence (always starting with 0), in order.
+
+    Gaps are candidates where the smoothed similarity has a local minimum deeper than chance (`chance_depth`) or than
+    `sure_depth`; the
+    deepest are taken first while every topic keeps at least `min_sentences` sentences and `min_seconds` seconds,
+    up to `max_topics` topics. Each boundary then moves to an `anchors` sentence (one that announces an agenda item)
+    up to two sentences away, else to the lowest unsmoothed gap next to it: smoothing can shift a dip by one.
+    """
+    n = len(sentences)
+    if n < 2 * min_sentences or max_topics <= 1:
+        return [0]
+    window = window or int(np.clip(round(n / 25), 3, 8))  # longer meetings have longer topics: look further
+    weights = np.array([min(s.n_words, 20) for s in sentences], dtype=np.float64)  # "OK." says little
+    unit = centred(vectors)
+    scores, depth = _smoothed_depths(unit, weights, window)
+    # Strongly separated topics make shuffled windows swing widely too, raising the chance level above the real
+    # boundaries; a dip of `sure_depth` (similarity falling by half of its range on each side) is a topic change
+    # whatever chance says.
+    cutoff = min(chance_depth(unit, weights, window, chance_quantile), sure_depth)
+    minima = [
+        i
+        for i in range(len(depth))
+        if depth[i] > cutoff
+        and (i == 0 or depth[i] >= depth[i - 1])
+        and (i == len(depth) - 1 or depth[i] >= depth[i + 1])
+    ]
+    starts = [0]
+    for i in sorted(minima, key=lambda k: -depth[k]):
+        if len(starts) >= max_topics:
+            break
+        # an agenda announcement ("Next item is ...") two sentences away or closer is where the topic starts
+        announced = [a - 1 for a in sorted(anchors, key=lambda a: abs(a - 1 - i)) if abs(a - 1 - i) <= 2 and a > 0]
+        near = [j for j in (i - 1, i, i + 1) if 0 <= j < len(scores)]
+        for gap in announced[:1] + sorted(near, key=lambda j: (scores[j], abs(j - i))):
+            candidate = sorted({*starts, gap + 1})
+            bounds = [*candidate, n]
+            if len(candidate) > len(starts) and all(
+                b - a >= min_sentences and sentences[b - 1].end - sentences[a].start >= min_seconds
+                for a, b in itertools.pairwise(bounds)
+            ):
+                starts = candidate
+                break
+    return starts
+
+
+# -- selection ----------------------------------------------------------------------------------------------------
+
+
+def mmr(candidates: Sequence[int], relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float = 0.7) -> list[int]:
+    """Maximal marginal relevance: the most relevant first, then each next trading relevance against its highest
+    cosine to those already chosen (`vectors` unit rows; similarities computed as needed, never all n x n)."""
+    pool = list(candidates)
+    chosen: list[int] = []
+    redundancy = np.zeros(len(pool))
+    while pool and len(chosen) < k:
+        scores = lam * relevance[pool] - (1 - lam) * np.maximum(redundancy, 0.0)
+        best = int(np.argmax(scores))
+        pick = pool.pop(best)
+        redundancy = np.delete(redundancy, best)
+        chosen.append(pick)
+        if pool:
+            redundancy = np.maximum(redundancy, vectors[pool] @ vectors[pick])
+    return chosen
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    span = float(values.max() - values.min()) if len(values) else 0.0
+    return (values - values.min()) / span if span > 0 else np.ones_like(values)
+
+
+def centrality(raw: np.ndarray, members: Sequence[int], weights: np.ndarray) -> np.ndarray:
+    """Cosine of each member to the weighted centroid of the members (raw, uncentred vectors: with one topic the
+    centred centroid would be ~0), min-max scaled to [0, 1] within the members."""
+    idx = np.asarray(members)
+    centroid = (raw[idx] * weights[idx, None]).sum(axis=0)
+    norm = np.linalg.norm(centroid)
+    sims = raw[idx] @ (centroid / norm) if norm > 0 else np.zeros(len(idx))
+    return _minmax(sims)
+
+
+# -- the drafter --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtractiveOptions:
+    embedder: str = "auto"  # "auto" (e5, else lexical), "e5" (fail without it), "lexical"
+    window: int | None = None  # sentences each side of a gap; None: grows with the meeting's length
+    min_topic_sentences: int = 4
+    min_topic_seconds: float = 30.0
+    chance_quantile: float = 0.99  # a boundary must be deeper than this quantile of chance dips (see chance_depth)
+    topic_summary_sentences: int = 3
+    summary_sentences: tuple[int, int] = (3, 5)
+    min_point_words: int = 5  # shorter sentences say too little to stand alone in the minutes
+    title_words: int = 9
+
+
+class ExtractiveDrafter:
+    """Minutes from the transcript's own sentences; every point, decision and action carries its spans.
+
+    Pass an `Embedder` to share a loaded model or to test with a fake; otherwise one is loaded on first use.
+    `DraftOptions.extra` may override any `ExtractiveOptions` field by name.
+    """
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder | None = None, options: ExtractiveOptions | None = None) -> None:
+        self._embedder = embedder
+        self.options = options or ExtractiveOptions()
+
+    def draft(
+        self,
+        transcript: Transcript,
+        meeting: MeetingInfo,
+        options: DraftOptions | None = None,
+        hook: Hook = null_hook,
+    ) -> Minutes:
+        options = options or DraftOptions()
+        known = set(ExtractiveOptions.__dataclass_fields__)
+        opts = replace(self.options, **{k: v for k, v in options.extra.items() if k in known})
+        language = _base_language(transcript.language)
+        cues = load_cues(language)
+        minutes = Minutes(meeting=meeting, language=language, source=transcript.source, drafter=self.name)
+        if options.language and _base_language(options.language) != language:
+            hook("warning", message=f"the extractive drafter cannot translate: the minutes stay in {language}")
+
+        sentences = split_sentences(transcript, cues.abbreviations)
+        if not sentences:
+            minutes.notes.append(no_speech_note(options.language or language))
+            return minutes
+
+        embedder = self._embedder
+        if embedder is None:
+            embedder, why = load_embedder(opts.embedder)
+            if why:
+                hook("warning", message=why)
+        total = len(sentences)
+        texts = [s.text for s in sentences]
+
+        def progress(done: int, n: int) -> None:
+            hook("draft", completed=done, total=n, stage="embed")
+
+        progress(0, total)
+        try:
+            raw = np.asarray(embedder.embed(texts, progress), dtype=np.float64)
+        except (RuntimeError, OSError, ValueError) as exc:
+            # this drafter is the last resort when the LLM fails: a broken model must not take it down too
+            if isinstance(embedder, LexicalEmbedder):
+                raise
+            hook("warning", message=f"topic boundaries from word overlap only (the embedding model failed: {exc})")
+            raw = np.asarray(LexicalEmbedder().embed(texts, progress), dtype=np.float64)
+        raw = _unit_rows(raw)
+        unit = centred(raw)  # redundancy between sentences, without the direction all of them share
+        weights = np.array([min(s.n_words, 20) for s in sentences], dtype=np.float64)
+
+        anchors = {i for i, s in enumerate(sentences) if _announces(s.text, cues)}
+        starts = topic_starts(
+            raw,
+            sentences,
+            window=opts.window,
+            min_sentences=opts.min_topic_sentences,
+            min_seconds=opts.min_topic_seconds,
+            max_topics=options.max_topics,
+            chance_quantile=opts.chance_quantile,
+            anchors=anchors,
+        )
+        bounds = [*starts, len(sentences)]
+        groups = [list(range(a, b)) for a, b in itertools.pairwise(bounds)]
+
+        relevance = np.zeros(len(sentences))
+        for members in groups:
+            relevance[members] = centrality(raw, members, weights)
+        # short sentences make poor points and their embeddings are noisy: damp them rather than rule them out
+        relevance *= np.minimum(1.0, weights / 8.0) ** 0.5
+
+        def point(i: int) -> Point:
+            s = sentences[i]
+            return Point(_strip_fillers(s.text, cues), [s.span], [s.speaker] if s.speaker else [])
+
+        def quotable(members: Sequence[int], listed: Collection[int] = ()) -> list[int]:
+            """Candidates for a summary, best kind first: statements of some length that are not an agenda
+            announcement (the title says it) nor already listed as a decision or task."""
+            good = [i for i in members if sentences[i].quotable and not sentences[i].question]
+            fresh = [i for i in good if i not in anchors and i not in listed]
+            for pool in (fresh, good):
+                if long_enough := [i for i in pool if sentences[i].n_words >= opts.min_point_words]:
+                    return long_enough
+            return fresh or good
+
+        decisions = {i for i, s in enumerate(sentences) if s.quotable and is_decision(s, cues)}
+        deadlines = {i: find_deadline(s.text, cues) for i, s in enumerate(sentences)}
+        actions = {i for i, s in enumerate(sentences) if s.quotable and is_action(s, cues, deadlines[i])}
+
+        merged: set[int] = set()
+
+        def action_item(i: int) -> ActionItem | None:
+            if i not in actions or i in merged:
+                return None
+            item = ActionItem(
+                _strip_fillers(sentences[i].text, cues),
+                find_owner(sentences, i, cues),
+                deadlines[i],
+                [sentences[i].span],
+            )
+            # "Could you print the guide?" - "Sure, I can do that by Friday." is one task: the reply taking it on adds
+            # its span and perhaps the deadline, and is not listed again
+            reply = answer_to(sentences, i)
+            if reply is not None and takes_on(sentences[reply], cues):
+                merged.add(reply)
+                item.due = item.due or deadlines[reply]
+                item.spans.append(sentences[reply].span)
+            return item
+
+        for members in groups:
+            # a topic's discussion summary leaves out what its decisions and tasks will say anyway
+            pick = mmr(quotable(members, decisions | actions), relevance, unit, _topic_points(len(members), opts))
+            minutes.topics.append(
+                Topic(
+                    title=self._title(members, sentences, relevance, cues, opts),
+                    summary=[point(i) for i in sorted(pick)],
+                    decisions=[point(i) for i in members if i in decisions],
+                    action_items=[item for i in members if (item := action_item(i))],
+                    span=Span(sentences[members[0]].start, sentences[members[-1]].end),
+                )
+            )
+
+        # the overall summary: central sentences weighted by how much of the meeting their topic took, kept apart
+        share = np.zeros(len(sentences))
+        duration = max(sentences[-1].end - sentences[0].start, 1e-9)
+        for members in groups:
+            share[members] = ((sentences[members[-1]].end - sentences[members[0]].start) / duration) ** 0.5
+        low, high = opts.summary_sentences
+        k = int(np.clip(len(groups), low, high))
+        summary = mmr(quotable(range(len(sentences))), relevance * share, unit, k, lam=0.6)
+        minutes.summary = [point(i) for i in sorted(summary)]
+        minutes.open_questions = [point(i) for i in open_questions(sentences, cues, actions)]
+        hook("draft", completed=total, total=total, stage="done")
+        return minutes
+
+    @staticmethod
+    def _title(
+        members: Sequence[int],
+        sentences: Sequence[Sentence],
+        relevance: np.ndarray,
+        cues: Cues,
+        opts: ExtractiveOptions,
+    ) -> str:
+        # an agenda item announced in its first sentences ("Next item is the school roof") names itself
+        for i in members[:3]:
+            if announced := _announces(sentences[i].text, cues):
+                return _short_title(announced, cues, opts.title_words)
+        pool = [i for i in members if sentences[i].quotable and sentences[i].n_words >= 3] or list(members)
+        best = max(pool, key=lambda i: relevance[i])
+        return _short_title(sentences[best].text, cues, opts.title_words)
+
+
+def _announces(text: str, cues: Cues) -> str | None:
+    """What an agenda announcement names ("Next item is the school roof." -> "the school roof."), else None."""
+    m = cues.topic_intro.search(text)
+    if not m or not _only_fillers(text[: m.start()], cues):
+        return None
+    rest = text[m.end() :].lstrip(" ,:;-–—")
+    return rest if len(rest.split()) >= 2 else None
+
+
+def _topic_points(n_sentences: int, opts: ExtractiveOptions) -> int:
+    return min(opts.topic_summary_sentences, 1 if n_sentences < 6 else 2 if n_sentences < 15 else 3)
+
+
+def open_questions(sentences: Sequence[Sentence], cues: Cues, actions: set[int]) -> list[int]:
+    """Questions nobody answered: no statement from someone else (or, without speakers, from anyone) in the next two
+    sentences within 20 s. Requests ("Can you ...?") are action items, not questions; short tags ("Right?") skipped."""
+    found = []
+    for i, s in enumerate(sentences):
+        if not s.question or i in actions or s.n_words < 4 or not s.quotable:
+            continue
+        answered = any(
+            not nxt.question and nxt.start - s.end <= 20.0 and (nxt.speaker is None or nxt.speaker != s.speaker)
+            for nxt in sentences[i + 1 : i + 3]
+        )
+        if not answered:
+            found.append(i)
+    return found
