@@ -28,6 +28,10 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List, install and locate the models minutes runs offline.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+speakers_app = typer.Typer(
+    help="Voice profiles that put real names on speakers, kept on this machine.", no_args_is_help=True
+)
+app.add_typer(speakers_app, name="speakers")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -75,29 +79,47 @@ def _clock(seconds: float | None) -> str:
 
 
 class AudioTimeColumn(ProgressColumn):
+    """Audio time done / total while transcribing; a percentage for other stages."""
+
     def render(self, task: Task) -> Text:
-        return Text(f"{_clock(task.completed)} / {_clock(task.total)} audio", style="progress.download")
+        if task.fields.get("unit") == "audio":
+            return Text(f"{_clock(task.completed)} / {_clock(task.total)} audio", style="progress.download")
+        return Text(f"{task.percentage:3.0f}%" if task.total else "", style="progress.percentage")
 
 
 class ProgressHook:
-    """Shows audio time done / total with an ETA for the current file, and files done for a batch."""
+    """Shows the current file's stage with a bar and ETA, and files done for a batch."""
 
     def __init__(self, progress: Progress, n_files: int) -> None:
         self.progress = progress
         self.files = progress.add_task("files", total=n_files, visible=n_files > 1)
-        self.audio = progress.add_task("", total=None)
+        self.task = progress.add_task("", total=None, unit="audio")
+        self.name = ""
 
     def __call__(self, step: str, *, completed: float | None = None, total: float | None = None, **info: Any) -> None:
         if step == "file":
             self.progress.update(self.files, completed=completed, description=f"{int(completed or 0)}/{total} files")
             if "file" in info:
-                self.progress.reset(self.audio, total=None, description=Path(info["file"]).name)
+                self.name = Path(info["file"]).name
+                self.progress.reset(self.task, total=None, description=self.name, unit="audio")
         elif step == "transcribe":
-            self.progress.update(self.audio, completed=completed, total=total or None)
+            self._show("transcribing", completed, total or None, "audio")
+        elif step in ("diarize", "draft"):
+            label = {"diarize": "finding speakers", "draft": "drafting"}[step]
+            self._show(label, completed, total, "steps")
+        elif step == "stage":
+            self._show(info.get("name", ""), None, None, "steps")
         elif step == "warning":
             self.progress.console.print(f"[yellow]minutes: warning:[/] {info['message']}", markup=True, highlight=False)
         elif step in ("download", "join"):
-            self.progress.update(self.audio, description=f"{step} {info.get('file') or info.get('package')}")
+            self._show(f"{step} {info.get('file') or info.get('package')}", None, None, "steps")
+
+    def _show(self, label: str, completed: float | None, total: float | None, unit: str) -> None:
+        task = next(t for t in self.progress.tasks if t.id == self.task)
+        description = f"{self.name} · {label}" if self.name else label
+        if task.description != description or task.fields.get("unit") != unit:
+            self.progress.reset(self.task, total=total, description=description, unit=unit)
+        self.progress.update(self.task, completed=completed or 0, total=total)
 
 
 def _progress(quiet: bool) -> Progress:
@@ -135,16 +157,23 @@ def transcribe(
     compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type: int8, int8_float32, float32.")] = "int8",
     threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
     batch_size: Annotated[int, typer.Option(min=1, help="Speech chunks decoded together.")] = 8,
+    diarize: Annotated[bool, typer.Option("--diarize/--no-diarize", help="Find who spoke when.")] = False,
+    speakers: Annotated[
+        str | None, typer.Option(help='Names in order of first appearance, e.g. "Diane,Sheila" (implies --diarize).')
+    ] = None,
+    num_speakers: Annotated[int | None, typer.Option(help="Exact number of speakers, when known.")] = None,
+    min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
+    max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
     print_text: Annotated[
         bool | None, typer.Option("--print/--no-print", help="Print transcripts [default: for a single file].")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
 ) -> None:
-    """Transcribe recordings to txt/srt/vtt/json/md, offline, with word timestamps."""
+    """Transcribe recordings to txt/srt/vtt/json/md (and rttm with --diarize), offline, with word timestamps."""
     from minutes import export
     from minutes.batch import check_writable, expand_inputs, transcribe_files
-    from minutes.transcribe import TranscribeOptions, Transcriber, check_language, read_glossary
+    from minutes.transcribe import TranscribeOptions, check_language, read_glossary
 
     with user_errors(show_traceback):
         fmts = export.parse_formats(formats)
@@ -152,23 +181,26 @@ def transcribe(
         terms = [t for t in (hotwords, read_glossary(glossary) if glossary else None) if t]
         if terms:
             options = TranscribeOptions(**{**options.__dict__, "hotwords": ", ".join(terms)})
+        names = [n.strip() for n in speakers.split(",") if n.strip()] if speakers else []
+        counts = {"num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers}
+        diarize = diarize or bool(names) or any(v is not None for v in counts.values()) or "rttm" in fmts
         if output_dir is not None:
             check_writable(output_dir)
         inputs = expand_inputs(files)
         if not inputs:
             raise MinutesError("no recordings found in the given folders")
-        transcriber = Transcriber(model, compute_type=compute_type, threads=threads)
+        pipeline = _pipeline(model, compute_type, threads, options, diarize, names, counts)
         show_text = print_text if print_text is not None else len(inputs) == 1
 
         def done(result: Any) -> None:
             if result.ok and show_text and result.transcript is not None:
-                out.print(result.transcript.text or "(no speech found)", markup=False)
+                out.print(_readable(result.transcript), markup=False)
             elif not result.ok and len(inputs) > 1:
                 progress.console.print(f"[red]failed:[/] {result.source}: {result.error}", markup=True)
 
         with _progress(quiet) as progress:
             hook = ProgressHook(progress, len(inputs))
-            results = transcribe_files(inputs, transcriber, fmts, output_dir, options, hook=hook, on_done=done)
+            results = transcribe_files(inputs, pipeline, fmts, output_dir, hook=hook, on_done=done)
 
     failed = [r for r in results if not r.ok]
     if len(results) == 1 and failed:
@@ -185,6 +217,44 @@ def transcribe(
         raise typer.Exit(int(ExitCode.PARTIAL) if len(failed) < len(results) else int(ExitCode.ERROR))
 
 
+def _pipeline(
+    model: str | None,
+    compute_type: str,
+    threads: int,
+    options: Any,
+    diarize: bool,
+    names: list[str],
+    counts: dict[str, int | None],
+) -> Any:
+    """Load the models once for the whole batch."""
+    from minutes.diarize import DiarizeOptions, Diarizer, check_counts
+    from minutes.pipeline import TranscriptPipeline
+    from minutes.speakers import ProfileStore
+    from minutes.transcribe import Transcriber
+
+    diarize_options = DiarizeOptions(**counts)
+    if diarize:
+        check_counts(diarize_options)  # before minutes of model loading
+    transcriber = Transcriber(model, compute_type=compute_type, threads=threads)
+    return TranscriptPipeline(
+        transcriber,
+        Diarizer(threads=threads) if diarize else None,
+        transcribe_options=options,
+        diarize_options=diarize_options,
+        names=names,
+        profiles=ProfileStore().list() if diarize else [],
+    )
+
+
+def _readable(transcript: Any) -> str:
+    """The transcript as printed: plain text, or "SPEAKER: text" paragraphs once speakers are known."""
+    from minutes.export import render
+
+    if not transcript.text:
+        return "(no speech found)"
+    return render(transcript, "txt").strip() if any(s.speaker for s in transcript.segments) else transcript.text
+
+
 def _summary(results: list[Any]) -> None:
     table = Table(title=None, show_edge=False, header_style="bold")
     for column in ("file", "audio", "lang", "speed", "result"):
@@ -197,6 +267,92 @@ def _summary(results: list[Any]) -> None:
     err.print(table)
     n_failed = sum(not r.ok for r in results)
     err.print(f"{len(results) - n_failed} transcribed, {n_failed} failed")
+
+
+# -- run ----------------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    recording: Annotated[Path, typer.Argument(help="The meeting recording (any common audio/video format).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The Word file [default: <recording>.minutes.docx].")
+    ] = None,
+    template: Annotated[
+        str, typer.Option(help="auto (bien-ban for Vietnamese, else general), general, bien-ban, or a .docx file.")
+    ] = "auto",
+    language: Annotated[str, typer.Option("--language", "-l", help="Spoken language: auto, vi, en, ...")] = "auto",
+    minutes_language: Annotated[str | None, typer.Option(help="Language of the minutes [default: spoken].")] = None,
+    meta: Annotated[Path | None, typer.Option(help="YAML/JSON file with the meeting details.")] = None,
+    title: Annotated[str | None, typer.Option(help="Meeting title.")] = None,
+    date: Annotated[str | None, typer.Option(help="Meeting date, e.g. 2026-11-25.")] = None,
+    place: Annotated[str | None, typer.Option(help="Where the meeting took place.")] = None,
+    chair: Annotated[str | None, typer.Option(help="Who chaired the meeting.")] = None,
+    secretary: Annotated[str | None, typer.Option(help="Who took the minutes.")] = None,
+    attendees: Annotated[str | None, typer.Option(help="Comma-separated attendees [default: named speakers].")] = None,
+    speakers: Annotated[
+        str | None, typer.Option(help='Speaker names in order of first appearance: "Lan,Minh".')
+    ] = None,
+    num_speakers: Annotated[int | None, typer.Option(help="Exact number of speakers, when known.")] = None,
+    min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
+    max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
+    drafter: Annotated[str, typer.Option(help="auto (LLM if installed), llm, or extractive (no LLM).")] = "auto",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
+    reuse: Annotated[bool, typer.Option("--reuse/--no-reuse", help="Reuse the transcript of an earlier run.")] = True,
+    appendix: Annotated[bool, typer.Option(help="Add the transcript as an appendix to the Word file.")] = False,
+    threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Draft the minutes of a meeting: transcribe, find who spoke, draft, and write a Word document."""
+    from minutes import audio
+    from minutes.batch import check_writable, output_dir_for
+    from minutes.job import RunOptions, load_meta, meeting_from, run_minutes
+    from minutes.model import MeetingInfo
+    from minutes.transcribe import TranscribeOptions, check_language
+
+    with user_errors(show_traceback):
+        audio.probe(recording)  # a bad recording fails now, before any model loads
+        meeting = load_meta(meta) if meta else MeetingInfo()
+        given = {"title": title, "date": date, "place": place, "chair": chair, "secretary": secretary}
+        given |= {"attendees": attendees.split(",")} if attendees else {}
+        meeting = meeting_from({**meeting.__dict__, **{k: v for k, v in given.items() if v is not None}})
+        options = RunOptions(
+            template=template,
+            minutes_language=minutes_language,
+            drafter=drafter,
+            reuse_transcript=reuse,
+            appendix=appendix,
+        )
+        _check_template(template)
+        out_docx = output or output_dir_for(recording, None) / f"{recording.stem}.minutes.docx"
+        if out_docx.suffix.lower() != ".docx":
+            raise MinutesError(f"the output {out_docx} must end in .docx")
+        check_writable(out_docx.parent)
+        names = [n.strip() for n in speakers.split(",") if n.strip()] if speakers else []
+        counts = {"num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers}
+        transcribe_options = TranscribeOptions(language=check_language(language))
+        loaded: dict[str, Any] = {}
+
+        def transcribe_recording(path: Path, hook: Any) -> Any:
+            loaded.setdefault("pipeline", _pipeline(model, "int8", threads, transcribe_options, True, names, counts))
+            return loaded["pipeline"].run(path, hook=hook)
+
+        with _progress(quiet) as progress:
+            hook = ProgressHook(progress, 1)
+            hook("file", completed=0, total=1, file=recording)
+            result = run_minutes(recording, out_docx, meeting, options, transcribe_recording, hook=hook)
+    reused = " (transcript reused)" if result.reused_transcript else ""
+    err.print(f"drafted with {result.drafter}{reused}: {', '.join(str(p) for p in result.outputs)}")
+    out.print(str(result.docx), markup=False)
+
+
+def _check_template(template: str) -> None:
+    if template in ("auto", "general", "bien-ban"):
+        return
+    from minutes.export.docx import load_template
+
+    load_template(template)  # a one-line error for a missing or broken .docx, before hours of work
 
 
 # -- models -------------------------------------------------------------------------------------------------------
@@ -268,6 +424,101 @@ def models_path(model_id: Annotated[str, typer.Argument(help="Catalog id.")]) ->
 
     with user_errors():
         out.print(str(ModelManager().path(model_id)), markup=False)
+
+
+# -- speakers -----------------------------------------------------------------------------------------------------
+
+
+@speakers_app.command("enroll")
+def speakers_enroll(
+    name: Annotated[str, typer.Argument(help="The person's name as it should appear in transcripts.")],
+    recordings: Annotated[list[Path], typer.Argument(help="Recordings of this person alone (10 s or more).")],
+) -> None:
+    """Store a voice profile, so later recordings label this voice by name."""
+    from minutes import audio
+    from minutes.diarize import Diarizer, voice_embeddings
+    from minutes.speakers import ProfileStore, build_profile
+
+    with user_errors():
+        if not name.strip():
+            raise MinutesError('the name is empty: give the person\'s name, e.g. minutes speakers enroll "Diane" a.wav')
+        diarizer = Diarizer()
+        embeddings, seconds = [], 0.0
+        for recording in recordings:
+            found, speech = voice_embeddings(diarizer, audio.load(recording))
+            embeddings += found
+            seconds += speech
+        profile = build_profile(name, embeddings, seconds, [str(r) for r in recordings])
+        path = ProfileStore().save(profile)
+    err.print(f"enrolled {profile.name} from {profile.seconds:.0f} s of speech -> {path}")
+    if profile.seconds < 10:
+        err.print("[yellow]minutes: warning:[/] less than 10 s of speech: recognition may be unreliable")
+
+
+@speakers_app.command("list")
+def speakers_list() -> None:
+    """Enrolled voice profiles."""
+    from minutes.speakers import ProfileStore
+
+    store = ProfileStore()
+    profiles = store.list()
+    if not profiles:
+        err.print(
+            f"no voice profiles yet (enroll with `minutes speakers enroll NAME AUDIO`); folder: {store.directory}"
+        )
+        return
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("name", "speech", "enrolled from"):
+        table.add_column(column)
+    for p in profiles:
+        table.add_row(p.name, f"{p.seconds:.0f} s", ", ".join(Path(s).name for s in p.sources))
+    out.print(table)
+
+
+@speakers_app.command("remove")
+def speakers_remove(name: Annotated[str, typer.Argument(help="The enrolled name.")]) -> None:
+    """Delete a voice profile."""
+    from minutes.speakers import ProfileStore
+
+    with user_errors():
+        ProfileStore().remove(name)
+    err.print(f"removed {name}")
+
+
+@speakers_app.command("rename")
+def speakers_rename(
+    transcript_file: Annotated[
+        Path, typer.Argument(help="A transcript .json written by minutes.", metavar="FILE.json")
+    ],
+    old: Annotated[str, typer.Argument(help="The current label, e.g. SPEAKER_2.")],
+    new: Annotated[str, typer.Argument(help="The name to use instead.")],
+) -> None:
+    """Rename a speaker inside a saved transcript JSON (other formats: re-export with `minutes export`)."""
+    from minutes.align import rename_speakers
+    from minutes.export import write
+    from minutes.model import Transcript
+
+    with user_errors():
+        transcript = _read_transcript(transcript_file)
+        labels = {s.speaker for s in transcript.segments if s.speaker} | {t.speaker for t in transcript.turns}
+        if old not in labels:
+            raise MinutesError(f"no speaker {old!r} in {transcript_file} (speakers: {', '.join(sorted(labels))})")
+        renamed: Transcript = rename_speakers(transcript, {old: new.strip()})
+        write(renamed, "json", transcript_file)
+    err.print(f"renamed {old} -> {new} in {transcript_file}")
+
+
+def _read_transcript(path: Path) -> Any:
+    from minutes.model import Transcript
+
+    try:
+        return Transcript.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MinutesError(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+        raise MinutesError(
+            f"{path} is not a minutes transcript JSON ({type(exc).__name__}): give the .json file minutes wrote"
+        ) from None
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """ASR benchmark: our Transcriber against plain faster-whisper, on the real recordings in ../shared/data.
 
-    python bench/asr.py [--systems ours,fw-default,fw-batched] [--threads 2] [--model base] [--json OUT]
+    python bench/asr.py [--systems ours,fw-default,fw-batched] [--threads 2] [--repeat 1] [--items a,b] [--json OUT]
 
 All systems use the same CTranslate2 model directory, int8, `--threads` CPU threads, language forced.
 - ours: minutes.transcribe.Transcriber with default options (batched, VAD, word timestamps, guards); its text is
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,10 +77,10 @@ def load_system(system: str, model_path: str, threads: int) -> Callable[[Item], 
     return run_fw
 
 
-def worker(system: str, model: str, threads: int, repeat: int) -> dict:
+def worker(system: str, model: str, threads: int, repeat: int, only: list[str]) -> dict:
     from minutes.transcribe import resolve_model
 
-    items = dataset()
+    items = [item for item in dataset() if not only or item.name in only]
     rss_data = peak_rss_mb()
     model_path, _ = resolve_model(model)
     start = time.perf_counter()
@@ -129,7 +130,8 @@ def score(items: dict[str, dict], names: list[str]) -> dict[str, float]:
 def report(info: dict[str, object], runs: dict[str, dict]) -> dict:
     first = next(iter(runs.values()))["items"]
     rows = {name: [name] for name in first}
-    rows[f"English clips pooled ({len(EN_CLIPS)})"] = EN_CLIPS
+    if all(n in first for n in EN_CLIPS):
+        rows[f"English clips pooled ({len(EN_CLIPS)})"] = EN_CLIPS
     rows["all items"] = list(first)
     for run in runs.values():
         run["scores"] = {label: score(run["items"], names) for label, names in rows.items()}
@@ -152,7 +154,7 @@ def report(info: dict[str, object], runs: dict[str, dict]) -> dict:
             print(f"| {label} | {seconds(names):.1f} | {cells} |")
         print()
     print("### resources\n")
-    print("| system | model load s | warm-up s (en_jfk) | peak RSS MB | RSS before model MB | CPU s / wall s |")
+    print("| system | model load s | warm-up s (1st item) | peak RSS MB | RSS before model MB | CPU s / wall s |")
     print("|---|---:|---:|---:|---:|---:|")
     for s, run in runs.items():
         cpu = sum(i["cpu_s"] for i in run["items"].values()) / sum(i["wall_s"] for i in run["items"].values())
@@ -167,11 +169,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default="base", help="catalog id or CTranslate2 model directory")
     parser.add_argument("--repeat", type=int, default=1, help="time each item this many times, keep the fastest")
+    parser.add_argument("--items", default="", help="comma-separated item names to run (default: all)")
     parser.add_argument("--json", type=Path, help="write all figures and transcripts here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    only = [s.strip() for s in args.items.split(",") if s.strip()]
     if args.worker:
-        emit(worker(args.worker, args.model, args.threads, args.repeat))
+        emit(worker(args.worker, args.model, args.threads, args.repeat, only))
         return
     info = machine(args.threads)
     runs = {}
@@ -179,7 +183,9 @@ def main() -> None:
         if system not in SYSTEMS + EXTRA_SYSTEMS:
             parser.error(f"unknown system {system!r}")
         options = ["--threads", str(args.threads), "--model", args.model, "--repeat", str(args.repeat)]
+        options += ["--items", args.items] if args.items else []
         runs[system] = run_worker(Path(__file__), system, options)
+    info["load_average_end"] = round(os.getloadavg()[0], 2)
     result = report(info, runs)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

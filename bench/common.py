@@ -92,13 +92,19 @@ def machine(threads: int) -> dict[str, object]:
         "python": platform.python_version(),
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
+        "load_average_start": round(os.getloadavg()[0], 2),
     }
 
 
 def header(info: dict[str, object]) -> str:
+    """Markdown lines about the run; set info["load_average_end"] when done to show it too."""
+    load = f"{info['load_average_start']} at start" + (
+        f", {info['load_average_end']} at end" if "load_average_end" in info else ""
+    )
     return (
         f"- machine: {info['cpu']}, {info['cores']} cores usable, {info['threads']} threads used\n"
         f"- date: {info['date']}, Python {info['python']}\n"
+        f"- 1-min load average: {load} (other work on the machine skews timings)\n"
         f"- command: `{info['command']}`"
     )
 

@@ -7,6 +7,13 @@ Library use:
     print(transcript.text)
 """
 
+import os
+
+# OpenMP threads that spin while waiting make torch 30-100x slower as soon as another process wants the same
+# cores (measured: CAM++ 0.1 s -> 3-8 s per embedding on a busy 2-core laptop). Must be set before torch,
+# CTranslate2 or the e5 engine load their OpenMP runtime.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from minutes.errors import MinutesError
 from minutes.model import Segment, Transcript, Word
 

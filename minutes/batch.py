@@ -13,7 +13,7 @@ from minutes import export
 from minutes.errors import MinutesError, OutputError
 from minutes.hooks import Hook, null_hook
 from minutes.model import Transcript
-from minutes.transcribe import TranscribeOptions, Transcriber
+from minutes.pipeline import TranscriptPipeline
 
 AUDIO_EXTENSIONS = frozenset(
     [
@@ -87,14 +87,14 @@ def output_paths(source: Path, directory: Path, formats: Sequence[str]) -> dict[
 
 def transcribe_files(
     files: Sequence[Path],
-    transcriber: Transcriber,
+    pipeline: TranscriptPipeline,
     formats: Sequence[str],
     out_dir: Path | None = None,
-    options: TranscribeOptions | None = None,
     hook: Hook = null_hook,
     on_done: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
-    """Transcribe each file and write its outputs; a failure is recorded and the batch goes on."""
+    """Transcribe (and diarize, if the pipeline does) each file and write its outputs; the batch goes on past
+    a failed file, which is recorded."""
     results = []
     for index, source in enumerate(files):
         result = FileResult(source)
@@ -103,7 +103,7 @@ def transcribe_files(
         try:
             directory = output_dir_for(source, out_dir)
             check_writable(directory)
-            transcript = transcriber.transcribe(source, options, hook=hook)
+            transcript = pipeline.run(source, hook=hook)
             result.transcript = transcript
             for fmt, path in output_paths(source, directory, formats).items():
                 result.outputs.append(export.write(transcript, fmt, path))

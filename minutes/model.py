@@ -66,6 +66,7 @@ class Transcript:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     language_probability: float | None = None
     options: dict[str, Any] = field(default_factory=dict)  # effective settings, for provenance
+    turns: list[SpeakerTurn] = field(default_factory=list)  # diarization: who spoke when, overlaps included
 
     @property
     def text(self) -> str:
@@ -92,7 +93,8 @@ class Transcript:
         segments = [
             Segment(**{**s, "words": [Word(**w) for w in s.get("words", [])]}) for s in fields.pop("segments", [])
         ]
-        return cls(segments=segments, **fields)
+        turns = [SpeakerTurn(**t) for t in fields.pop("turns", [])]
+        return cls(segments=segments, turns=turns, **fields)
 
     @classmethod
     def from_json(cls, text: str) -> Transcript:

@@ -59,3 +59,39 @@ def transcriber(base_model_dir: Path):
     from minutes.transcribe import Transcriber
 
     return Transcriber(str(base_model_dir), threads=2)
+
+
+@pytest.fixture(scope="session")
+def diarizer():
+    from minutes.catalog import ModelManager
+    from minutes.diarize import Diarizer
+    from minutes.errors import ModelNotInstalled
+
+    try:
+        ModelManager().path("segmentation-3.0")
+        ModelManager().path("campplus")
+    except ModelNotInstalled:
+        missing("the diarization models are not installed: run `minutes models install` (scripts/setup.sh does)")
+    return Diarizer(threads=2)
+
+
+def read_rttm(path: Path):
+    """A pyannote Annotation from an RTTM file."""
+    from pyannote.core import Annotation, Segment
+
+    annotation = Annotation()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        if fields and fields[0] == "SPEAKER":
+            start, duration = float(fields[3]), float(fields[4])
+            annotation[Segment(start, start + duration)] = fields[7]
+    return annotation
+
+
+def annotation_of(turns) -> object:
+    from pyannote.core import Annotation, Segment
+
+    annotation = Annotation()
+    for turn in turns:
+        annotation[Segment(turn.start, turn.end)] = turn.speaker
+    return annotation

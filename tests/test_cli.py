@@ -202,3 +202,51 @@ def test_models_list_and_path(base_model_dir):
     assert base["installed"] and base["default"] and base["licence"] == "MIT"
     assert run("models", "path", "base").stdout.strip() == str(base_model_dir)
     assert_one_line_error(run("models", "path", "nope"), "unknown model 'nope'")
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_diarized_transcript_with_names_and_rttm(data, tmp_path, base_model_dir, diarizer):
+    proc = run(
+        "transcribe",
+        data / "audio" / "conv_pyannote_sample.wav",
+        "-o",
+        tmp_path,
+        "--speakers",
+        "Diane,Sheila",
+        "-f",
+        "txt,json,rttm",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Diane:" in proc.stdout and "Sheila:" in proc.stdout
+    rttm = (tmp_path / "conv_pyannote_sample.rttm").read_text(encoding="utf-8").splitlines()
+    assert rttm and {line.split()[7] for line in rttm} == {"Diane", "Sheila"}
+    saved = tmp_path / "conv_pyannote_sample.json"
+    assert run("speakers", "rename", saved, "Sheila", "Nguyễn Thị Lan").returncode == 0
+    renamed = Transcript.from_json(saved.read_text(encoding="utf-8"))
+    assert {s.speaker for s in renamed.segments} == {"Diane", "Nguyễn Thị Lan"}
+    assert_one_line_error(run("speakers", "rename", saved, "Bob", "X"), "no speaker 'Bob'", "Diane")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--num-speakers", "0"), "--num-speakers must be at least 1"),
+        (("--min-speakers", "3", "--max-speakers", "2"), "larger than --max-speakers"),
+    ],
+)
+def test_impossible_speaker_counts(data, args, fragment):
+    assert_one_line_error(run("transcribe", data / "audio" / "en_jfk.wav", *args), fragment)
+
+
+@pytest.mark.model
+def test_speakers_enroll_list_remove(data, tmp_path, diarizer):
+    env = {"MINUTES_SPEAKERS_DIR": str(tmp_path / "voices")}
+    proc = run("speakers", "enroll", "Diane", data / "audio" / "en_jfk.wav", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "enrolled Diane" in proc.stderr
+    assert "Diane" in run("speakers", "list", env=env).stdout
+    silence = write_wav(tmp_path / "silence.wav", np.zeros(48000, dtype=np.float32))
+    assert_one_line_error(run("speakers", "enroll", "Ghost", silence, env=env), "no speech found for Ghost")
+    assert run("speakers", "remove", "Diane", env=env).returncode == 0
+    assert_one_line_error(run("speakers", "remove", "Diane", env=env), "no voice profile named 'Diane'")

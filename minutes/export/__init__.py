@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minutes.errors import OutputError, UsageError
+from minutes.export.rttm import render_rttm
 from minutes.export.subtitles import render_srt, render_vtt
 from minutes.export.text import render_md, render_txt
 from minutes.model import Transcript, nfc
@@ -38,6 +39,7 @@ WRITERS: dict[str, Writer] = {
     "vtt": Writer(render_vtt, ".vtt"),
     "json": Writer(render_json, ".json", normalize=False),
     "md": Writer(render_md, ".md"),
+    "rttm": Writer(render_rttm, ".rttm"),
 }
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 

@@ -82,7 +82,7 @@ def vietnamese() -> Transcript:
 
 
 def test_formats_come_from_the_registry() -> None:
-    assert FORMATS == ("txt", "srt", "vtt", "json", "md")
+    assert FORMATS == ("txt", "srt", "vtt", "json", "md", "rttm")
     assert tuple(WRITERS) == FORMATS
     assert all(WRITERS[f].suffix == f".{f}" for f in FORMATS)
 
@@ -301,7 +301,7 @@ def test_md_escapes_markdown() -> None:
 # --- all formats ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "json"])
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f not in ("json", "rttm")])
 def test_every_text_format_is_nfc_and_hides_hallucinations(fmt: str, vietnamese: Transcript) -> None:
     out = render(vietnamese, fmt)
     assert out == nfc(out)
@@ -394,3 +394,18 @@ def test_split_leaves_room_for_the_speaker_prefix() -> None:
         assert s.content.startswith("[Nguyễn Văn An] ")
         assert len(s.content.split("\n")) <= 2
     assert " ".join(s.content.replace("\n", " ").removeprefix("[Nguyễn Văn An] ") for s in subs) == LONG_TEXT
+
+
+def test_rttm_lists_turns_with_overlaps_and_safe_names() -> None:
+    from minutes.model import SpeakerTurn
+
+    t = Transcript("vi", 10.0, source="/x/họp giao ban.wav")
+    t.turns = [SpeakerTurn(2.0, 5.0, "Nguyễn Văn A"), SpeakerTurn(0.5, 3.0, "SPEAKER_2")]
+    lines = render(t, "rttm").splitlines()
+    assert lines == [
+        "SPEAKER họp_giao_ban 1 0.500 2.500 <NA> <NA> SPEAKER_2 <NA> <NA>",
+        "SPEAKER họp_giao_ban 1 2.000 3.000 <NA> <NA> Nguyễn_Văn_A <NA> <NA>",
+    ]
+    t.turns = []
+    t.segments = [Segment(1.0, 2.0, "x", speaker="A"), Segment(2.0, 3.0, "y")]
+    assert render(t, "rttm") == "SPEAKER họp_giao_ban 1 1.000 1.000 <NA> <NA> A <NA> <NA>\n"

@@ -1,0 +1,199 @@
+"""The main job: a recording in, draft minutes out (Word document, plus transcript and minutes as json/md).
+
+transcribe -> diarize -> align -> draft -> export, with the transcript saved beside the minutes and reused on a
+re-run (drafting again with another template or drafter needs no new transcription).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from minutes import export
+from minutes.draft import DraftError, DraftOptions
+from minutes.errors import MinutesError, ModelError, UsageError
+from minutes.export.minutes_text import write_minutes
+from minutes.hooks import Hook, null_hook
+from minutes.model import MeetingInfo, Minutes, Transcript
+
+DRAFTERS = ("auto", "llm", "extractive")
+
+
+@dataclass
+class RunOptions:
+    template: str = "auto"  # auto: bien-ban for Vietnamese meetings, general otherwise; or a .docx path
+    minutes_language: str | None = None
+    drafter: str = "auto"  # auto: the LLM if its model is installed, else extractive
+    reuse_transcript: bool = True
+    appendix: bool = False  # the transcript as an appendix of the Word document
+
+
+@dataclass
+class RunResult:
+    docx: Path
+    outputs: list[Path]
+    transcript: Transcript
+    minutes: Minutes
+    drafter: str
+    reused_transcript: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_meta(path: Path) -> MeetingInfo:
+    """Meeting details from a YAML or JSON file; unknown keys are an error naming the accepted ones."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such meta file: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read meta file {path}: {exc}") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(
+            f"meta file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {first}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(f"meta file {path} must hold key: value pairs (title, date, place, chair, attendees, ...)")
+    return meeting_from(data, source=str(path))
+
+
+def meeting_from(data: dict[str, Any], source: str = "options") -> MeetingInfo:
+    known = {f.name for f in fields(MeetingInfo)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(f"unknown meeting field(s) {', '.join(unknown)} in {source}: use {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("attendees", "absent", "recipients"):
+            items = value if isinstance(value, list) else str(value or "").split(",")
+            values[key] = [str(v).strip() for v in items if str(v).strip()]
+        else:
+            values[key] = "" if value is None else str(value).strip()
+    return MeetingInfo(**values)
+
+
+def transcript_path(recording: Path, out_dir: Path) -> Path:
+    return out_dir / f"{recording.stem}.transcript.json"
+
+
+def saved_transcript(recording: Path, out_dir: Path) -> Transcript | None:
+    """A transcript saved by an earlier run of this recording, if still newer than the recording."""
+    path = transcript_path(recording, out_dir)
+    try:
+        if path.stat().st_mtime < recording.stat().st_mtime:
+            return None
+        transcript = Transcript.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return transcript if transcript.source and Path(transcript.source).name == recording.name else None
+
+
+def choose_template(template: str, language: str) -> str:
+    if template == "auto":
+        return "bien-ban" if language == "vi" else "general"
+    return template
+
+
+def make_drafter(name: str, hook: Hook = null_hook) -> Any:
+    """The LLM drafter when asked for (or, with auto, when its model is installed); the extractive one otherwise."""
+    from minutes.draft.extractive import ExtractiveDrafter
+
+    if name not in DRAFTERS:
+        raise UsageError(f"unknown drafter {name!r}: choose {', '.join(DRAFTERS)}")
+    if name == "extractive":
+        return ExtractiveDrafter()
+    try:
+        from minutes.draft.llm import LlamaCppDrafter
+
+        return LlamaCppDrafter()
+    except (ModelError, ImportError) as exc:
+        if name == "llm":
+            raise
+        hook("warning", message=f"LLM drafter unavailable ({exc}); drafting without an LLM")
+        return ExtractiveDrafter()
+
+
+def draft_minutes(
+    transcript: Transcript, meeting: MeetingInfo, drafter: Any, options: DraftOptions, hook: Hook
+) -> tuple[Minutes, str]:
+    """Draft with `drafter`; an LLM that fails (invalid output after retries) falls back to extractive."""
+    from minutes.draft.extractive import ExtractiveDrafter
+
+    try:
+        return drafter.draft(transcript, meeting, options, hook), drafter.name
+    except DraftError as exc:
+        if isinstance(drafter, ExtractiveDrafter):
+            raise MinutesError(f"drafting failed: {exc}") from None
+        hook("warning", message=f"{drafter.name} failed ({exc}); drafted without an LLM instead")
+        fallback = ExtractiveDrafter()
+        return fallback.draft(transcript, meeting, options, hook), fallback.name
+
+
+def with_attendees(meeting: MeetingInfo, transcript: Transcript) -> MeetingInfo:
+    """Attendees from the meta file, else the named speakers heard in the recording."""
+    if meeting.attendees:
+        return meeting
+    named = []
+    for segment in transcript.segments:
+        if segment.speaker and not segment.speaker.startswith("SPEAKER_") and segment.speaker not in named:
+            named.append(segment.speaker)
+    return replace(meeting, attendees=named)
+
+
+def run_minutes(
+    recording: Path,
+    out_docx: Path,
+    meeting: MeetingInfo,
+    options: RunOptions,
+    transcribe: Callable[[Path, Hook], Transcript],
+    hook: Hook = null_hook,
+    drafter: Any = None,
+) -> RunResult:
+    """Run the whole job for one recording. `transcribe` is the (loaded) transcription + diarization stage."""
+    out_dir = out_docx.parent
+    warnings: list[str] = []
+
+    def warn(step: str, **info: Any) -> None:
+        if step == "warning":
+            warnings.append(info.get("message", ""))
+        hook(step, **info)
+
+    transcript = saved_transcript(recording, out_dir) if options.reuse_transcript else None
+    reused = transcript is not None
+    if transcript is None:
+        hook("stage", name="transcribe")
+        transcript = transcribe(recording, warn)
+    outputs = [
+        export.write(transcript, "json", transcript_path(recording, out_dir)),
+        export.write(transcript, "md", out_dir / f"{recording.stem}.transcript.md"),
+    ]
+    meeting = with_attendees(meeting, transcript)
+    hook("stage", name="draft")
+    if not transcript.text:  # no speech: the extractive drafter writes minutes that say so, in the right language
+        from minutes.draft.extractive import ExtractiveDrafter
+
+        drafter = ExtractiveDrafter()
+    drafter = drafter or make_drafter(options.drafter, warn)
+    draft_options = DraftOptions(language=options.minutes_language)
+    minutes, used = draft_minutes(transcript, meeting, drafter, draft_options, warn)
+    minutes = replace(minutes, source=str(recording), drafter=used)
+    hook("stage", name="export")
+    template = choose_template(options.template, minutes.language)
+    docx = write_minutes(
+        minutes, "docx", out_docx, template=template, transcript=transcript if options.appendix else None
+    )
+    outputs += [
+        docx,
+        write_minutes(minutes, "md", out_docx.with_suffix(".md")),
+        write_minutes(minutes, "json", out_docx.with_suffix(".json")),
+    ]
+    return RunResult(docx, outputs, transcript, minutes, used, reused, warnings)
