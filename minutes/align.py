@@ -108,9 +108,19 @@ def _with_overlap(segment: Segment, everyone: _Turns) -> Segment:
     return replace(segment, flags=[*segment.flags, OVERLAP, *(f"with:{s}" for s in others)])
 
 
-def speakers_in_order(transcript: Transcript) -> list[str]:
-    """Speakers in order of first appearance in the transcript."""
+def speakers_in_order(transcript: Transcript, min_seconds: float = 1.0) -> list[str]:
+    """Speakers in order of first appearance, counting from each one's first stretch of at least `min_seconds`:
+    who says the first real sentence, not who is credited with a half-second "hello?" (the least reliable
+    attribution there is). Speakers who never talk that long follow, by first appearance."""
+    # Diarization turns when there are any: a transcript segment can hold two speakers' short replies.
+    stretches = [(t.start, t.end, t.speaker) for t in transcript.turns] or [
+        (s.start, s.end, s.speaker) for s in transcript.segments
+    ]
+    heard = {s.speaker for s in transcript.segments if s.speaker}
     order: list[str] = []
+    for start, end, speaker in sorted(stretches, key=lambda x: x[0]):
+        if speaker in heard and speaker not in order and end - start >= min_seconds:
+            order.append(speaker)
     for segment in transcript.segments:
         if segment.speaker and segment.speaker not in order:
             order.append(segment.speaker)

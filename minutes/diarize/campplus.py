@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -165,12 +166,16 @@ class CAMPPlus(nn.Module):
         return self.xvector(self.head(features.permute(0, 2, 1)))
 
 
-def fbank(waveform: torch.Tensor) -> torch.Tensor:
-    """80-bin Kaldi filterbank of a 1-D waveform in [-1, 1], mean-normalised: (frames, 80)."""
+FRAME_SECONDS = 0.01  # Kaldi fbank frame shift
+
+
+def fbank(waveform: torch.Tensor, normalize: bool = True) -> torch.Tensor:
+    """80-bin Kaldi filterbank of a 1-D waveform in [-1, 1]: (frames, 80), mean-normalised unless told not to
+    (callers that pick a speaker's frames normalise over those frames only)."""
     from torchaudio.compliance.kaldi import fbank as kaldi_fbank
 
     feats = kaldi_fbank(waveform.unsqueeze(0) * 32768, num_mel_bins=80, dither=0.0, sample_frequency=SAMPLE_RATE)
-    return feats - feats.mean(dim=0, keepdim=True)
+    return feats - feats.mean(dim=0, keepdim=True) if normalize else feats
 
 
 class CAMPPlusEmbedding(Model):
@@ -193,15 +198,33 @@ class CAMPPlusEmbedding(Model):
             raise ValueError(f"at least {MIN_SAMPLES} samples are needed for a speaker embedding")
         outputs = []
         for i in range(waveforms.shape[0]):
-            feats = fbank(waveforms[i, 0])
-            if weights is not None:
-                feats = _masked(feats, weights[i])
-            outputs.append(self.net(feats.unsqueeze(0))[0])
+            if weights is None:
+                feats = fbank(waveforms[i, 0])
+            else:
+                seconds_per_mask_frame = waveforms.shape[-1] / SAMPLE_RATE / weights.shape[-1]
+                feats = speaker_frames(
+                    fbank(waveforms[i, 0], normalize=False), weights[i].numpy(), seconds_per_mask_frame
+                )
+            outputs.append(self.embed(feats))
         return torch.stack(outputs)
 
+    def embed(self, feats: torch.Tensor) -> torch.Tensor:
+        """(frames, 80) mean-normalised filterbank -> (192,)."""
+        return self.net(feats.unsqueeze(0))[0]
 
-def _masked(feats: torch.Tensor, weights: torch.Tensor, min_frames: int = 20) -> torch.Tensor:
-    """Keep the fbank frames where the speaker is active (the mask is at the segmentation model's frame rate)."""
-    index = torch.linspace(0, weights.shape[0] - 1, feats.shape[0]).round().long()
-    keep = weights[index] > 0.5
-    return feats[keep] if int(keep.sum()) >= min_frames else feats
+
+def speaker_frames(feats: torch.Tensor, mask: Any, seconds_per_mask_frame: float, min_frames: int = 50) -> torch.Tensor:
+    """The filterbank frames where `mask` (at the segmentation model's frame rate) is on, mean-normalised over
+    those frames alone, so silence, padding and other voices never shift the statistics. A very short turn is
+    widened to 0.5 s around its centre: CAM++ cannot characterise a voice from a handful of frames."""
+    import numpy as np
+
+    index = np.minimum((np.arange(feats.shape[0]) * FRAME_SECONDS / seconds_per_mask_frame).astype(int), len(mask) - 1)
+    on = np.flatnonzero(np.asarray(mask)[index] > 0.5)
+    if len(on) >= min_frames:
+        chosen = feats[torch.from_numpy(on)]
+    else:
+        centre = int(on.mean()) if len(on) else feats.shape[0] // 2
+        lo = max(0, min(centre - min_frames // 2, feats.shape[0] - min_frames))
+        chosen = feats[lo : lo + min_frames]
+    return chosen - chosen.mean(dim=0, keepdim=True)

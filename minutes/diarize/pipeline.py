@@ -32,7 +32,7 @@ class DiarizeOptions:
     min_speakers: int | None = None
     max_speakers: int | None = None
     step: float = 0.5  # segmentation window step, as a fraction of its 10 s window: cost vs accuracy
-    threshold: float = 0.75  # cosine distance under which clusters merge
+    threshold: float = 0.85  # centroid distance (unit embeddings) under which clusters merge; tuned, see BENCHMARKS
     min_cluster_size: int = 4  # smaller clusters are folded into the nearest large one
     normalize_level: bool = True  # quiet far-field recordings (AMI: -35 to -51 dBFS) lose speech otherwise
 
@@ -168,12 +168,15 @@ class Diarizer:
         annotation = getattr(output, "speaker_diarization", output)
         exclusive = getattr(output, "exclusive_speaker_diarization", annotation)
         embeddings = getattr(output, "speaker_embeddings", None)
-        labels = _relabel(annotation)
-        centroids = {}
+        vectors = {}
         if embeddings is not None:
-            for index, label in enumerate(annotation.labels()):
-                if index < len(embeddings) and label in labels:
-                    centroids[labels[label]] = [float(x) for x in embeddings[index]]
+            vectors = {label: embeddings[i] for i, label in enumerate(annotation.labels()) if i < len(embeddings)}
+        if options.num_speakers is None and not options.min_speakers:
+            merge = _tiny_speakers(annotation.labels(), exclusive, vectors)
+            annotation = annotation.rename_labels(merge).support()
+            exclusive = exclusive.rename_labels(merge).support()
+        labels = _relabel(annotation)
+        centroids = {labels[label]: [float(x) for x in v] for label, v in vectors.items() if label in labels}
         return Diarization(
             turns=_turns(annotation, labels),
             exclusive=_turns(exclusive, labels),
@@ -200,6 +203,27 @@ def _normalize(samples: np.ndarray, target_dbfs: float = -20.0) -> np.ndarray:
         return samples
     gain = min(10 ** (target_dbfs / 20) / loud, 100.0)
     return np.clip(samples * gain, -1.0, 1.0).astype(np.float32)
+
+
+def _tiny_speakers(
+    labels: list[Any], exclusive: Any, vectors: dict[Any, np.ndarray], min_seconds: float = 1.0
+) -> dict[Any, Any]:
+    """Speakers heard for less than a second in all are folded into the most similar one (by embedding):
+    a voice cannot be told apart from so little, and a phantom speaker costs the secretary more than a merge."""
+    heard = {label: exclusive.label_duration(label) if label in exclusive.labels() else 0.0 for label in labels}
+    keep = [label for label, seconds in heard.items() if seconds >= min_seconds]
+    if not keep and heard:
+        keep = [max(heard, key=lambda label: heard[label])]
+    mapping = {}
+    for label in heard:
+        if label in keep:
+            continue
+        if label in vectors and all(k in vectors for k in keep):
+            v = vectors[label] / np.linalg.norm(vectors[label])
+            mapping[label] = max(keep, key=lambda k: float(v @ (vectors[k] / np.linalg.norm(vectors[k]))))
+        else:
+            mapping[label] = max(keep, key=lambda k: heard[k])
+    return mapping
 
 
 def _relabel(annotation: Any) -> dict[str, str]:
@@ -267,11 +291,10 @@ def _pipeline_class() -> type:
     """
     from pyannote.audio.pipelines import SpeakerDiarization
 
-    from minutes.diarize.campplus import fbank
+    from minutes.diarize.campplus import MIN_SAMPLES, fbank, speaker_frames
 
     class OfflineSpeakerDiarization(SpeakerDiarization):
         def get_embeddings(self, file, binary_segmentations, exclude_overlap=False, hook=None):  # type: ignore[override]
-            import torch
 
             model = self._embedding.model_
             data = np.nan_to_num(binary_segmentations.data, nan=0.0)
@@ -281,6 +304,7 @@ def _pipeline_class() -> type:
             waveform = file["waveform"][0]
             window = binary_segmentations.sliding_window
             size = round(window.duration * SAMPLE_RATE)
+            seconds_per_mask_frame = window.duration / data.shape[1]
             for c in range(num_chunks):
                 if hook is not None:
                     hook("embeddings", None, total=num_chunks, completed=c)
@@ -288,32 +312,18 @@ def _pipeline_class() -> type:
                 if not active:
                     continue
                 start = round(window[c].start * SAMPLE_RATE)
-                chunk = waveform[start : start + size]
-                if len(chunk) < size:
-                    chunk = torch.nn.functional.pad(chunk, (0, size - len(chunk)))
-                feats = fbank(chunk)
+                chunk = waveform[start : start + size]  # the last chunk is short: no zero padding to skew fbank
+                if len(chunk) < MIN_SAMPLES:
+                    continue
+                feats = fbank(chunk, normalize=False)
                 for s in active:
                     mask = data[c, :, s] * clean[c, :, 0]
                     if mask.sum() < 0.2 * data[c, :, s].sum() or mask.sum() < 10:
                         mask = data[c, :, s]
-                    frames = _speaker_frames(feats, mask)
-                    embeddings[c, s] = model.net(frames.unsqueeze(0))[0].numpy()
+                    frames = speaker_frames(feats, mask, seconds_per_mask_frame)
+                    embeddings[c, s] = model.embed(frames).numpy()
             if hook is not None:
                 hook("embeddings", None, total=num_chunks, completed=num_chunks)
             return embeddings
 
     return OfflineSpeakerDiarization
-
-
-def _speaker_frames(feats: Any, mask: np.ndarray, min_frames: int = 50) -> Any:
-    """Filterbank frames where `mask` (segmentation frame rate) is on; a very short turn is widened to 0.5 s
-    around its centre, since CAM++ cannot characterise a voice from a handful of frames."""
-    import torch
-
-    index = np.linspace(0, len(mask) - 1, feats.shape[0]).round().astype(int)
-    on = np.flatnonzero(mask[index] > 0.5)
-    if len(on) >= min_frames:
-        return feats[torch.from_numpy(on)]
-    centre = int(on.mean()) if len(on) else feats.shape[0] // 2
-    lo = max(0, min(centre - min_frames // 2, feats.shape[0] - min_frames))
-    return feats[lo : lo + min_frames]

@@ -76,3 +76,9 @@ def test_named_speakers_match_the_reference_on_90_percent_of_words(transcriber, 
     assert agreed / scored >= 0.90
     assert {s.speaker for s in transcript.segments} == {"Diane", "Sheila"}
     assert transcript.turns and {t.speaker for t in transcript.turns} == {"Diane", "Sheila"}
+
+
+def test_pyannote_telemetry_is_off(diarizer):
+    from pyannote.audio.telemetry.metrics import is_metrics_enabled
+
+    assert not is_metrics_enabled()
