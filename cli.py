@@ -355,6 +355,87 @@ def _check_template(template: str) -> None:
     load_template(template)  # a one-line error for a missing or broken .docx, before hours of work
 
 
+# -- live meetings ------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def devices() -> None:
+    """List the input devices (microphones) minutes can record from."""
+    from minutes.capture import list_input_devices
+
+    with user_errors():
+        found = list_input_devices()
+    if not found:
+        err.print("no input device found: plug in a microphone (or check the sound settings)")
+        raise typer.Exit(int(ExitCode.ERROR))
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("id", "name", "channels", "rate", ""):
+        table.add_column(column)
+    for d in found:
+        table.add_row(str(d.index), d.name, str(d.channels), f"{d.samplerate:.0f}", "default" if d.is_default else "")
+    out.print(table)
+
+
+@app.command()
+def record(
+    device: Annotated[str | None, typer.Option(help="Input device id or part of its name (default: the system's).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the recording sessions.")] = Path("recordings"),
+    language: Annotated[str, typer.Option("--language", "-l", help="Spoken language: auto, vi, en, ...")] = "auto",
+    title: Annotated[str, typer.Option(help="Meeting title (also names the session folder).")] = "",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
+    final: Annotated[
+        bool, typer.Option("--final/--no-final", help="At stop, transcribe, diarize and draft the minutes.")
+    ] = True,
+    template: Annotated[str, typer.Option(help="Minutes template for the final pass.")] = "auto",
+    speakers: Annotated[
+        str | None, typer.Option(help='Speaker names in order of first appearance: "Lan,Minh".')
+    ] = None,
+    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Record a meeting with a live transcript; space pauses, q stops. At the end: draft minutes."""
+    from minutes.batch import check_writable
+    from minutes.job import RunOptions, run_minutes
+    from minutes.live import record_meeting
+    from minutes.model import MeetingInfo
+    from minutes.transcribe import TranscribeOptions, check_language
+
+    with user_errors(show_traceback):
+        spoken = check_language(language)
+        check_writable(out_dir)
+        result = record_meeting(device=device, out_dir=out_dir, language=spoken, title=title, model=model)
+    err.print(f"recording saved: {result.wav_path}")
+    if not final:
+        return
+    with user_errors(show_traceback):
+        names = [n.strip() for n in speakers.split(",") if n.strip()] if speakers else []
+        pipeline = _pipeline(model, "int8", 0, TranscribeOptions(language=spoken), True, names, {})
+        out_docx = result.session_dir / "minutes.docx"
+        with _progress(False) as progress:
+            hook = ProgressHook(progress, 1)
+            hook("file", completed=0, total=1, file=result.wav_path)
+            done = run_minutes(
+                result.wav_path,
+                out_docx,
+                MeetingInfo(title=title),
+                RunOptions(template=template),
+                lambda path, h: pipeline.run(path, hook=h),
+                hook=hook,
+            )
+    err.print(f"drafted with {done.drafter}: {', '.join(str(p) for p in done.outputs)}")
+    out.print(str(done.docx), markup=False)
+
+
+@app.command()
+def recover(session: Annotated[Path, typer.Argument(help="A session folder left behind by a crash.")]) -> None:
+    """Rebuild the recording of a session that a crash, power cut or full disk interrupted."""
+    from minutes.capture import recover as rebuild
+
+    with user_errors():
+        wav = rebuild(session)
+    err.print(f"recovered: {wav}")
+    out.print(str(wav), markup=False)
+
+
 # -- models -------------------------------------------------------------------------------------------------------
 
 

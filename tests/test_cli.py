@@ -250,3 +250,26 @@ def test_speakers_enroll_list_remove(data, tmp_path, diarizer):
     assert_one_line_error(run("speakers", "enroll", "Ghost", silence, env=env), "no speech found for Ghost")
     assert run("speakers", "remove", "Diane", env=env).returncode == 0
     assert_one_line_error(run("speakers", "remove", "Diane", env=env), "no voice profile named 'Diane'")
+
+
+def test_recover_command_rebuilds_a_crashed_session_and_refuses_other_folders(tmp_path):
+    from minutes.capture import session as ses
+    from minutes.capture import wav
+
+    folder = tmp_path / "20260101-090000-weekly"
+    folder.mkdir()
+    ses.write_manifest(
+        folder, ses.Manifest(samplerate=16000, started=ses.now_iso(), device="fake", status=ses.RECORDING_STATUS)
+    )
+    samples = (np.sin(np.arange(16000) / 5) * 8000).astype("<i2").tobytes()
+    (folder / ses.segment_name(1)).write_bytes(wav.header(16000, 1, 2, 100) + samples)  # header never updated
+    proc = run("recover", folder)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(folder / "recording.wav")
+    assert (folder / "recording.wav").stat().st_size == 44 + len(samples)
+    assert_one_line_error(run("recover", tmp_path), "session")
+
+
+def test_record_with_an_unknown_device_gives_one_line(tmp_path):
+    proc = run("record", "--device", "no-such-microphone-xyz", "--out", tmp_path, "--no-final")
+    assert_one_line_error(proc, "input device")  # no such device, or no device at all on this machine

@@ -7,7 +7,7 @@ from pathlib import Path
 from minutes.errors import MinutesError
 
 # The command the hints name; the CLI owns it, so it is spelled in one place.
-RECOVER_COMMAND = "minutes record --recover"
+RECOVER_COMMAND = "minutes recover"
 
 
 class AudioDeviceError(MinutesError):

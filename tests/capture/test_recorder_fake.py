@@ -289,7 +289,7 @@ def test_a_join_that_fails_at_stop_keeps_the_segments_for_recovery(
         rec.stop()
     assert str(err.value) == (
         f"recording stopped after 0:01.0: the disk is full; the audio so far is kept in {session}: "
-        f"free some disk space, then run `minutes record --recover {session}`"
+        f"free some disk space, then run `minutes recover {session}`"
     )
     assert err.value.path == session
     assert len(list(session.glob("segment-*.wav"))) == 4
