@@ -1,0 +1,533 @@
+"""Streaming speech to text for the live view: Whisper re-run on a growing audio buffer, LocalAgreement-2 on top.
+
+    streaming = StreamingTranscriber(transcriber, language="vi")
+    for chunk in subscription:                 # AudioChunk(start, samples) from the Recorder
+        streaming.insert(chunk.samples, start=chunk.start)
+        update = streaming.process()           # Update(committed=[new words], tentative=[unconfirmed tail])
+    last = streaming.finish()
+
+The design follows whisper_streaming's OnlineASRProcessor (Macháček et al., 2023), rewritten for this project:
+
+- Every `process()` decodes the whole buffer (at most `max_buffer_seconds`, inside Whisper's 30 s window) with the
+  last ~200 characters of committed text that left the buffer as the prompt.
+- LocalAgreement-2: a word is committed once two consecutive hypotheses agree on it (the longest common prefix of
+  their uncommitted parts). Committed words are final: the caller appends them and never has to take one back.
+- The buffer is cut at the end of a committed segment once it passes `buffer_trim_seconds`, and at a pause once all
+  its words are committed, so memory and decoding time stay flat however long the meeting lasts.
+- Silero VAD (faster-whisper's copy, state carried across chunks) gates decoding: audio with no speech is never
+  decoded, which saves CPU in pauses and keeps Whisper from inventing text on silence.
+- The hallucination and loop guards of `guards.py` run on every hypothesis, so no flagged text is ever committed.
+
+Times are seconds on the recording's clock (`AudioChunk.start`, pauses excluded). The decoder sits behind the
+small `Backend` protocol, so tests drive the agreement logic with a fake one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+
+from minutes import audio
+from minutes.model import Segment, Word, nfc
+from minutes.transcribe.guards import HALLUCINATION, REPETITION, apply_guards, normalize, repair_loop
+from minutes.transcribe.whisper import MAX_PROMPT_CHARS, Transcriber, check_language
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = audio.SAMPLE_RATE
+VAD_WINDOW = 512  # samples per Silero VAD frame at 16 kHz (32 ms)
+_VAD_CONTEXT = 64  # samples of the previous frame Silero v6 looks at
+
+
+@dataclass(frozen=True)
+class StreamingOptions:
+    language: str | None = None  # None: detected once enough speech was heard, then kept
+    min_chunk_seconds: float = 1.0  # new audio needed before decoding again
+    buffer_trim_seconds: float = 15.0  # past this, cut the buffer at a committed segment end
+    max_buffer_seconds: float = 25.0  # hard cap (Whisper sees 30 s at most): cut at the last committed word
+    prompt_chars: int = 200  # committed text given to Whisper as initial_prompt
+    beam_size: int = 5
+    # Temperature fallback re-decodes unsure text by sampling: random readings never agree with the next
+    # hypothesis, so in streaming they only delay commits. Loops are cut by the guards instead.
+    temperature: float | tuple[float, ...] = 0.0
+    hotwords: str | None = None
+    vad: bool = True  # False: treat all audio as speech (tests with synthetic audio)
+    vad_threshold: float = 0.5
+    min_speech_seconds: float = 0.25  # speech needed in new audio to decode it
+    pause_keep_seconds: float = 0.5  # silence kept at the end of the buffer when cutting at a pause
+    flush_at_pause: bool = True  # commit the latest reading of an unconfirmed tail once the speaker pauses
+    detect_language_seconds: float = 3.0  # speech heard before an auto-detected language is fixed
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one `process()` call changed."""
+
+    committed: list[Word]  # newly committed words, in order; final, never taken back
+    tentative: list[Word]  # the current unconfirmed tail (replace the previous one): may change or vanish
+    decoded: bool = False  # whether Whisper ran (False: too little new audio, or no speech in it)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One decode of the buffer, with times relative to the start of the audio passed in."""
+
+    words: list[Word]
+    segment_ends: list[float] = field(default_factory=list)
+    language: str | None = None
+    language_probability: float = 0.0
+
+
+class Backend(Protocol):
+    """The decoder: Whisper in production, a scripted fake in tests."""
+
+    def transcribe(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis: ...
+
+
+# -- the Whisper backend ------------------------------------------------------------------------------------------
+
+
+class WhisperBackend:
+    """faster-whisper on the buffer (the model already loaded by a `Transcriber`), guards applied to its segments."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        *,
+        beam_size: int = 5,
+        temperature: float | tuple[float, ...] = 0.0,
+        hotwords: str | None = None,
+    ) -> None:
+        self.whisper = transcriber.whisper
+        self.model_name = transcriber.model_name
+        self.compute_type = transcriber.compute_type
+        self.beam_size = beam_size
+        self.temperature = temperature
+        self.hotwords = hotwords[:MAX_PROMPT_CHARS] if hotwords else None
+
+    def transcribe(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
+        raw, info = self.whisper.transcribe(
+            samples,
+            language=language,
+            beam_size=self.beam_size,
+            temperature=self.temperature,
+            word_timestamps=True,
+            initial_prompt=prompt or None,
+            hotwords=self.hotwords,
+            # The buffer is under 30 s: one window, so no conditioning between windows; our VAD already gated it.
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        segments = [_segment(s) for s in raw]  # decoding happens here, as the generator is consumed
+        return Hypothesis(
+            words=guarded_words(segments),
+            segment_ends=[s.end for s in segments],
+            language=info.language,
+            language_probability=info.language_probability,
+        )
+
+
+def _segment(seg: Any) -> Segment:
+    words = [
+        Word(text=nfc(w.word), start=round(w.start, 3), end=round(w.end, 3), probability=round(w.probability, 4))
+        for w in (seg.words or [])
+    ]
+    return Segment(
+        start=round(seg.start, 3),
+        end=round(seg.end, 3),
+        text=nfc(seg.text.strip()),
+        words=words,
+        avg_logprob=seg.avg_logprob,
+        no_speech_prob=seg.no_speech_prob,
+        compression_ratio=seg.compression_ratio,
+    )
+
+
+def guarded_words(segments: Sequence[Segment]) -> list[Word]:
+    """The words of a hypothesis that the guards let through: hallucinated segments (stock phrases, invented text
+    on silence) are left out, repetition loops cut to one copy. Batch mode re-decodes loops; streaming has no time
+    for that, and the next hypothesis often corrects itself anyway."""
+    words: list[Word] = []
+    for segment in apply_guards(list(segments)):
+        if HALLUCINATION in segment.flags:
+            continue
+        if REPETITION in segment.flags:
+            segment = repair_loop(segment)
+        words.extend(segment.words)
+    return words
+
+
+# -- LocalAgreement-2 ---------------------------------------------------------------------------------------------
+
+
+def _key(word: Word) -> str:
+    """What two hypotheses must agree on: the word, ignoring case and punctuation ("Hello," == "hello")."""
+    return normalize(word.text) or word.text.strip()
+
+
+class LocalAgreement:
+    """Commit the longest common prefix of the last two hypotheses; never take a committed word back."""
+
+    def __init__(self, max_ngram: int = 5) -> None:
+        self.max_ngram = max_ngram
+        self.tentative: list[Word] = []  # the previous hypothesis' uncommitted words
+        self.committed_in_buffer: list[Word] = []  # committed words whose audio is still in the buffer
+        self.recent: deque[Word] = deque(maxlen=max_ngram)  # the last committed words, in the buffer or not
+        self.last_end = -math.inf  # end of the last committed word
+        self.last_start = -math.inf
+
+    def insert(self, words: Sequence[Word]) -> list[Word]:
+        """Take a new hypothesis (recording clock) and return the words it confirms."""
+        # Only words after the committed ones (0.1 s slack: word timestamps jitter between decodes).
+        new = [w for w in words if w.start > self.last_end - 0.1]
+        new = self._drop_repeated_join(new)
+        commit: list[Word] = []
+        for old, fresh in zip(self.tentative, new, strict=False):
+            if _key(old) != _key(fresh):
+                break
+            commit.append(self._monotonic(fresh))
+        self.tentative = new[len(commit) :]
+        self.committed_in_buffer.extend(commit)
+        return commit
+
+    def flush(self) -> list[Word]:
+        """Commit the unconfirmed tail as it stands (the audio ended, or the speaker paused)."""
+        commit = [self._monotonic(w) for w in self.tentative]
+        self.tentative = []
+        self.committed_in_buffer.extend(commit)
+        return commit
+
+    def forget_before(self, time: float) -> list[Word]:
+        """The audio before `time` left the buffer: return the committed words that went with it."""
+        gone = [w for w in self.committed_in_buffer if w.end <= time]
+        self.committed_in_buffer = [w for w in self.committed_in_buffer if w.end > time]
+        return gone
+
+    def _drop_repeated_join(self, new: list[Word]) -> list[Word]:
+        """Whisper may read the last committed words again at the start of the next hypothesis (timestamps moved,
+        or the buffer was cut just inside the last word): drop the longest 1..5-gram that repeats the committed
+        tail when it starts near it; a single word only when it starts right there, as a new "No." may follow
+        "no." after a breath."""
+        if not new or not self.recent:
+            return new
+        distance = abs(new[0].start - self.last_end)
+        tail = [_key(w) for w in self.recent]
+        head = [_key(w) for w in new[: self.max_ngram]]
+        for n in range(min(len(tail), len(head)), 0, -1):
+            if tail[-n:] == head[:n] and distance < (1.0 if n > 1 else 0.5):
+                return new[n:]
+        return new
+
+    def _monotonic(self, word: Word) -> Word:
+        """Keep committed times in order even when a re-decode moves a boundary back a little."""
+        start = max(word.start, self.last_start)
+        word = replace(word, start=start, end=max(word.end, start))
+        self.last_start, self.last_end = word.start, max(word.end, self.last_end)
+        self.recent.append(word)
+        return word
+
+
+# -- VAD ------------------------------------------------------------------------------------------------------------
+
+
+class SpeechDetector:
+    """Silero VAD over a stream: probabilities per 32 ms frame, the LSTM state carried from chunk to chunk, so the
+    result equals one pass over the whole recording (faster-whisper's `get_speech_timestamps` restarts per call)."""
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        from faster_whisper.vad import get_vad_model
+
+        self.threshold = threshold
+        self._session = get_vad_model().session
+        self.reset(0.0)
+
+    def reset(self, start: float) -> None:
+        """A discontinuity (gap in the audio): start over at `start` seconds."""
+        self.start = start  # time of the first frame in `_speech`
+        self._speech = np.zeros(0, dtype=bool)
+        self._carry = np.zeros(0, dtype=np.float32)
+        self._context = np.zeros(_VAD_CONTEXT, dtype=np.float32)
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+
+    def feed(self, samples: np.ndarray) -> None:
+        data = np.concatenate([self._carry, samples]) if len(self._carry) else samples
+        frames = len(data) // VAD_WINDOW
+        self._carry = data[frames * VAD_WINDOW :].astype(np.float32, copy=True)
+        if not frames:
+            return
+        rows = data[: frames * VAD_WINDOW].astype(np.float32, copy=False).reshape(frames, VAD_WINDOW)
+        contexts = np.concatenate([self._context[None], rows[:-1, -_VAD_CONTEXT:]])
+        probs, self._h, self._c = self._session.run(
+            None, {"input": np.concatenate([contexts, rows], axis=1), "h": self._h, "c": self._c}
+        )
+        self._context = rows[-1, -_VAD_CONTEXT:].copy()
+        self._speech = np.concatenate([self._speech, probs.reshape(-1) >= self.threshold])
+
+    def speech_seconds(self, start: float, end: float) -> float:
+        """Seconds of speech among the frames analysed between `start` and `end`."""
+        start, end = max(start, self.start), max(end, self.start)  # start may be -inf: nothing committed yet
+        first = int((start - self.start) * SAMPLE_RATE) // VAD_WINDOW
+        last = math.ceil((end - self.start) * SAMPLE_RATE / VAD_WINDOW)
+        return float(np.count_nonzero(self._speech[first:last])) * VAD_WINDOW / SAMPLE_RATE
+
+    def forget_before(self, time: float) -> None:
+        drop = min(len(self._speech), max(0, int((time - self.start) * SAMPLE_RATE) // VAD_WINDOW))
+        self._speech = self._speech[drop:]
+        self.start += drop * VAD_WINDOW / SAMPLE_RATE
+
+
+class _AllSpeech:
+    """Stands in for the VAD when it is switched off."""
+
+    def reset(self, start: float) -> None: ...
+
+    def feed(self, samples: np.ndarray) -> None: ...
+
+    def speech_seconds(self, start: float, end: float) -> float:
+        return max(0.0, end - start) if math.isfinite(start) else math.inf
+
+    def forget_before(self, time: float) -> None: ...
+
+
+# -- the streaming transcriber ---------------------------------------------------------------------------------------
+
+
+class StreamingTranscriber:
+    """Push audio with `insert`, call `process` as often as you like, `finish` at the end.
+
+    `transcriber` is a loaded `Transcriber` (its model is reused, nothing is loaded again) or any `Backend`.
+    Options: see `StreamingOptions`, e.g. `StreamingTranscriber(t, language="vi", min_chunk_seconds=1.0)`.
+    Not thread-safe: call it from one thread (the live session's worker).
+    """
+
+    def __init__(self, transcriber: Transcriber | Backend, options: StreamingOptions | None = None, **overrides: Any):
+        options = replace(options or StreamingOptions(), **overrides)
+        options = replace(options, language=check_language(options.language))
+        if not 0 < options.buffer_trim_seconds < options.max_buffer_seconds <= 30.0:
+            raise ValueError("need 0 < buffer_trim_seconds < max_buffer_seconds <= 30 (Whisper's window)")
+        self.options = options
+        if isinstance(transcriber, Transcriber):
+            self.backend: Backend = WhisperBackend(
+                transcriber, beam_size=options.beam_size, temperature=options.temperature, hotwords=options.hotwords
+            )
+        else:
+            self.backend = transcriber
+        self.model_name: str | None = getattr(self.backend, "model_name", None)
+        self.language = options.language
+        self._vad: SpeechDetector | _AllSpeech = SpeechDetector(options.vad_threshold) if options.vad else _AllSpeech()
+        self._agreement = LocalAgreement()
+        self._prompt_words: deque[Word] = deque()  # committed words no longer in the buffer, ~prompt_chars of them
+        self._prompt_len = 0
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._pending: list[np.ndarray] = []  # inserted, not yet joined to `_audio` (joined once per process())
+        self._pending_samples = 0
+        self._offset = 0.0  # recording time of `_audio[0]`
+        self._decoded_end = 0.0  # audio up to here has been looked at (decoded, or found silent)
+        self._segment_ends: list[float] = []  # of the latest hypothesis, recording clock
+        self._carried: list[Word] = []  # committed outside process() (at a gap), reported by the next call
+        self._started = False
+        self.gaps: list[tuple[float, float]] = []  # stretches of the recording this transcriber never heard
+        self.decodes = 0
+        self.committed_count = 0
+
+    # -- the clock -----------------------------------------------------------------------------------------------
+
+    @property
+    def end(self) -> float:
+        """Recording time just after the last inserted sample."""
+        return self._offset + (len(self._audio) + self._pending_samples) / SAMPLE_RATE
+
+    @property
+    def buffer_seconds(self) -> float:
+        """Audio held for decoding (stays under `max_buffer_seconds` plus what arrived since the last call)."""
+        return (len(self._audio) + self._pending_samples) / SAMPLE_RATE
+
+    @property
+    def tentative(self) -> list[Word]:
+        return list(self._agreement.tentative)
+
+    # -- input ---------------------------------------------------------------------------------------------------
+
+    def insert(self, samples: np.ndarray, start: float | None = None) -> None:
+        """Append 16 kHz mono float32 samples. `start` (recording clock) places them: a jump forward is a gap
+        (audio the live view skipped or lost), handled by committing what was pending and starting afresh there."""
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if start is not None:
+            if not self._started:
+                self._offset = self._decoded_end = start
+                self._vad.reset(start)
+            elif start > self.end + 2 / SAMPLE_RATE:  # two samples of slack for float rounding
+                self._gap(start)
+            elif start < self.end - 2 / SAMPLE_RATE:
+                samples = samples[round((self.end - start) * SAMPLE_RATE) :]  # overlap: keep the new part
+        self._started = True
+        if len(samples):
+            self._pending.append(samples)
+            self._pending_samples += len(samples)
+
+    def skip_to(self, time: float) -> None:
+        """Leave out the audio up to `time` (the caller dropped it to catch up): a gap, even before any audio."""
+        if time > self.end + 2 / SAMPLE_RATE:
+            self._gap(time)
+        self._started = True
+
+    # -- output --------------------------------------------------------------------------------------------------
+
+    def process(self) -> Update:
+        """Decode the buffer if enough new audio with speech arrived; commit what two hypotheses agree on."""
+        self._absorb()
+        committed, self._carried = self._carried, []
+        opts = self.options
+        end = self.end
+        new_audio = end - self._decoded_end
+        if new_audio < opts.min_chunk_seconds:
+            return self._update(committed, decoded=False)
+        new_speech = self._vad.speech_seconds(self._decoded_end, end) >= opts.min_speech_seconds
+        if not new_speech and not self._agreement.tentative:
+            # Nothing to confirm and nothing new to hear: skip Whisper, keep only the last bit of silence.
+            self._decoded_end = end
+            self._cut(max(self._agreement.last_end, end - opts.pause_keep_seconds))
+            return self._update(committed, decoded=False)
+        committed += self._decode()
+        if not new_speech and self._agreement.tentative and opts.flush_at_pause:
+            # The speaker paused and the last two decodes still disagree on the tail: no new audio will settle
+            # it, so take the latest hypothesis rather than leave it hanging until the next sentence.
+            committed += self._agreement.flush()
+        self._trim()
+        return self._update(committed, decoded=True)
+
+    def finish(self) -> list[Word]:
+        """The audio ended: decode what was not yet heard and commit everything left. Returns the new words."""
+        self._absorb()
+        committed, self._carried = self._carried, []
+        end = self.end
+        unheard = self._vad.speech_seconds(self._decoded_end, end) >= self.options.min_speech_seconds
+        if unheard and end - self._offset >= 0.1:  # Whisper needs a little audio
+            committed += self._decode()
+        committed += self._agreement.flush()
+        self._cut(end)
+        self.committed_count += len(committed)
+        return committed
+
+    # -- internals -----------------------------------------------------------------------------------------------
+
+    def _update(self, committed: list[Word], decoded: bool) -> Update:
+        self.committed_count += len(committed)
+        return Update(committed, self.tentative, decoded)
+
+    def _absorb(self) -> None:
+        if not self._pending:
+            return
+        fresh = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        self._pending, self._pending_samples = [], 0
+        self._vad.feed(fresh)
+        self._audio = np.concatenate([self._audio, fresh]) if len(self._audio) else fresh.copy()
+
+    def _decode(self) -> list[Word]:
+        end = self.end
+        hypothesis = self.backend.transcribe(self._audio, language=self.language, prompt=self._prompt())
+        self.decodes += 1
+        self._decoded_end = end
+        self._fix_language(hypothesis)
+        words = [_shift(w, self._offset) for w in hypothesis.words]
+        self._segment_ends = [round(self._offset + e, 3) for e in hypothesis.segment_ends]
+        return self._agreement.insert(words)
+
+    def _fix_language(self, hypothesis: Hypothesis) -> None:
+        if self.language is not None or not hypothesis.language:
+            return
+        heard = self._vad.speech_seconds(self._offset, self.end)
+        if heard >= self.options.detect_language_seconds or hypothesis.language_probability >= 0.9:
+            self.language = hypothesis.language  # one language per meeting: no flip-flopping mid-sentence
+
+    def _prompt(self) -> str:
+        text = "".join(w.text for w in self._prompt_words).strip()
+        return text[-self.options.prompt_chars :]
+
+    def _trim(self) -> None:
+        """Keep the buffer short: cut at a committed segment end past `buffer_trim_seconds`; at a pause, once all
+        is committed; and in any case under `max_buffer_seconds`."""
+        opts = self.options
+        agreement = self._agreement
+        end = self.end
+        last = agreement.last_end
+        if not agreement.tentative and self._vad.speech_seconds(last, end) < opts.min_speech_seconds:
+            self._cut(max(last, end - opts.pause_keep_seconds))
+            return
+        if end - self._offset <= opts.buffer_trim_seconds:
+            return
+        ends = [e for e in self._segment_ends if self._offset < e <= last]
+        if ends:
+            self._cut(ends[-1])
+        if end - self._offset > opts.max_buffer_seconds:
+            if last > self._offset:
+                self._cut(last)
+            else:
+                # Whisper keeps disagreeing with itself over a whole buffer (noise, music, crosstalk): keep its
+                # latest reading of the older half, so the buffer stays inside Whisper's window.
+                cut = end - opts.buffer_trim_seconds
+                older = [w for w in agreement.tentative if w.end <= cut]
+                agreement.tentative = older
+                self._carried += agreement.flush()
+                self._cut(max(cut, agreement.last_end))
+
+    def _cut(self, time: float) -> None:
+        """Drop the audio before `time`; the committed words that go with it become prompt."""
+        drop = round((time - self._offset) * SAMPLE_RATE)
+        if drop <= 0:
+            return
+        drop = min(drop, len(self._audio))
+        self._audio = self._audio[drop:].copy()  # a copy, so the dropped samples are freed
+        self._offset += drop / SAMPLE_RATE
+        self._vad.forget_before(self._offset)
+        self._segment_ends = [e for e in self._segment_ends if e > self._offset]
+        for word in self._agreement.forget_before(self._offset):
+            self._remember(word)
+
+    def _remember(self, word: Word) -> None:
+        self._prompt_words.append(word)
+        self._prompt_len += len(word.text)
+        while self._prompt_words and self._prompt_len - len(self._prompt_words[0].text) >= self.options.prompt_chars:
+            self._prompt_len -= len(self._prompt_words.popleft().text)
+
+    def _gap(self, start: float) -> None:
+        """Audio between `end` and `start` will never come: commit the unconfirmed tail (the secretary saw it) and
+        restart the buffer at `start`."""
+        self._absorb()
+        self._carried += self._agreement.flush()
+        for word in self._agreement.forget_before(math.inf):
+            self._remember(word)
+        self.gaps.append((round(self.end, 3), round(start, 3)))
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._offset = self._decoded_end = start
+        self._segment_ends = []
+        self._vad.reset(start)
+
+
+def _shift(word: Word, offset: float) -> Word:
+    return replace(word, start=round(word.start + offset, 3), end=round(word.end + offset, 3))
+
+
+def replay(
+    streaming: StreamingTranscriber, samples: np.ndarray, chunk_seconds: float | None = None, start: float = 0.0
+) -> Iterator[Update]:
+    """Computation-unaware replay of a recording: `chunk_seconds` (default `min_chunk_seconds`) at a time, each
+    processed before the next arrives, as if decoding took no time. Deterministic, so tests can compare runs; the
+    last update comes from `finish()`."""
+    step = max(1, round((chunk_seconds or streaming.options.min_chunk_seconds) * SAMPLE_RATE))
+    for i in range(0, len(samples), step):
+        streaming.insert(samples[i : i + step], start=start + i / SAMPLE_RATE)
+        yield streaming.process()
+    yield Update(streaming.finish(), [])
+
+
+def text_of(words: Sequence[Word]) -> str:
+    """Words joined as Whisper spelled them (each carries its leading space)."""
+    return "".join(w.text for w in words).strip()
