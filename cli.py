@@ -378,7 +378,9 @@ def devices() -> None:
 
 @app.command()
 def record(
-    device: Annotated[str | None, typer.Option(help="Input device id or part of its name (default: the system's).")] = None,
+    device: Annotated[
+        str | None, typer.Option(help="Input device id or part of its name (default: the system's).")
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the recording sessions.")] = Path("recordings"),
     language: Annotated[str, typer.Option("--language", "-l", help="Spoken language: auto, vi, en, ...")] = "auto",
     title: Annotated[str, typer.Option(help="Meeting title (also names the session folder).")] = "",
