@@ -296,7 +296,10 @@ def run(
     num_speakers: Annotated[int | None, typer.Option(help="Exact number of speakers, when known.")] = None,
     min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
     max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
-    drafter: Annotated[str, typer.Option(help="auto (LLM if installed), llm, or extractive (no LLM).")] = "auto",
+    drafter: Annotated[
+        str,
+        typer.Option(help="extractive (no LLM; grounded, deterministic), llm (local LLM), or auto (LLM if installed)."),
+    ] = "extractive",
     model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
     reuse: Annotated[bool, typer.Option("--reuse/--no-reuse", help="Reuse the transcript of an earlier run.")] = True,
     appendix: Annotated[bool, typer.Option(help="Add the transcript as an appendix to the Word file.")] = False,

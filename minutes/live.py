@@ -143,8 +143,8 @@ def render(state: LiveState, width: int = 80, height: int = 24) -> RenderableTyp
     if state.asr_error:
         lines.append(Text(f"⚠ Live transcript stopped ({state.asr_error}); still recording", style="bold red"))
 
-    # As much of the end of the transcript as fits: ~one line per `width` characters.
-    room = max(2, height - len(lines) - 3) * max(20, width - 1)
+    # As much of the end of the transcript as fits: a line holds a little under `width` characters once wrapped.
+    room = max(2, height - len(lines) - 3) * max(20, int(0.9 * width))
     body = Text(overflow="fold")
     tentative = state.tentative[-room:]
     committed = state.committed[-max(0, room - len(tentative) - 1) :] if room > len(tentative) + 1 else ""
