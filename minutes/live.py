@@ -54,6 +54,7 @@ class LiveResult:
     live_transcript: Transcript  # committed words only; live.json in session_dir
     gaps: list[tuple[float, float]] = field(default_factory=list)  # stretches the live view skipped
     asr_error: str | None = None  # why the live transcript stopped early, if it did
+    interrupted: bool = False  # stopped by Ctrl-C (the CLI may exit with 130 once it has used the result)
 
     @property
     def skipped_seconds(self) -> float:
@@ -251,6 +252,7 @@ class LiveSession:
         self._asr_error: str | None = None
         self._keys_active = False
         self._queue_chunks = 200
+        self._interrupted = False
 
     # -- control, from any thread --------------------------------------------------------------------------------
 
@@ -313,6 +315,7 @@ class LiveSession:
                     self.monitor.update(self.recorder.level_dbfs, time.monotonic(), self.recorder.paused)
         except KeyboardInterrupt:
             log.info("interrupted: stopping the recording")
+            self._interrupted = True
         return self._finish(sub, worker)
 
     def _finish(self, sub: Subscription, worker: threading.Thread) -> LiveResult:
@@ -329,7 +332,9 @@ class LiveSession:
         self.recorder.unsubscribe(sub)
         session_dir = self.recorder.session_dir or (wav.parent if wav.suffix else wav)
         transcript = live_transcript(self.words, self.streaming, duration=self.recorder.elapsed, source=wav)
-        result = LiveResult(wav, session_dir, transcript, list(self.streaming.gaps), self._asr_error)
+        result = LiveResult(
+            wav, session_dir, transcript, list(self.streaming.gaps), self._asr_error, interrupted=self._interrupted
+        )
         with contextlib.suppress(OSError):  # a full disk must not hide the recorder's own error
             _write_atomic(session_dir / LIVE_JSON, transcript.to_json())
         if error is not None:

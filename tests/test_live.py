@@ -160,7 +160,7 @@ def test_the_live_transcript_is_returned_and_saved(tmp_path: Path) -> None:
     assert result.wav_path == tmp_path / "session" / "recording.wav"
     assert result.session_dir == tmp_path / "session"
     assert [w.text for w in result.live_transcript.words] == [w.text for w in words]
-    assert result.gaps == [] and result.asr_error is None
+    assert result.gaps == [] and result.asr_error is None and not result.interrupted
     saved = Transcript.from_json((result.session_dir / LIVE_JSON).read_text(encoding="utf-8"))
     assert saved.text == result.live_transcript.text
     assert saved.options["mode"] == "live" and saved.duration == pytest.approx(20.0, abs=0.1)
@@ -217,7 +217,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     words, ends = script(10.0)
     recorder = FakeRecorder(signal(10.0), tmp_path / "s", speed=5.0, keep_going=True, interrupt_after=10)
     result = _session(recorder, FakeDecoder(words, ends)).run()  # no KeyboardInterrupt escapes
-    assert recorder.stopped
+    assert recorder.stopped and result.interrupted
     assert (tmp_path / "s" / LIVE_JSON).is_file()
     assert result.live_transcript.words  # what was heard before Ctrl-C was committed at the end
 

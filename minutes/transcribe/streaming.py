@@ -8,8 +8,8 @@
 
 The design follows whisper_streaming's OnlineASRProcessor (Macháček et al., 2023), rewritten for this project:
 
-- Every `process()` decodes the whole buffer (at most `max_buffer_seconds`, inside Whisper's 30 s window) with the
-  last ~200 characters of committed text that left the buffer as the prompt.
+- Every `process()` decodes the whole buffer (at most `max_buffer_seconds`, inside Whisper's 30 s window),
+  optionally with the last `prompt_chars` characters of committed text that left the buffer as the prompt.
 - LocalAgreement-2: a word is committed once two consecutive hypotheses agree on it (the longest common prefix of
   their uncommitted parts). Committed words are final: the caller appends them and never has to take one back.
 - The buffer is cut at the end of a committed segment once it passes `buffer_trim_seconds`, and at a pause once all
@@ -24,7 +24,6 @@ small `Backend` protocol, so tests drive the agreement logic with a fake one.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -38,8 +37,6 @@ from minutes.model import Segment, Word, nfc
 from minutes.transcribe.guards import HALLUCINATION, REPETITION, apply_guards, normalize, repair_loop
 from minutes.transcribe.whisper import MAX_PROMPT_CHARS, Transcriber, check_language
 
-log = logging.getLogger(__name__)
-
 SAMPLE_RATE = audio.SAMPLE_RATE
 VAD_WINDOW = 512  # samples per Silero VAD frame at 16 kHz (32 ms)
 _VAD_CONTEXT = 64  # samples of the previous frame Silero v6 looks at
@@ -51,7 +48,11 @@ class StreamingOptions:
     min_chunk_seconds: float = 1.0  # new audio needed before decoding again
     buffer_trim_seconds: float = 15.0  # past this, cut the buffer at a committed segment end
     max_buffer_seconds: float = 25.0  # hard cap (Whisper sees 30 s at most): cut at the last committed word
-    prompt_chars: int = 200  # committed text given to Whisper as initial_prompt
+    # Committed text given to Whisper as initial_prompt (whisper_streaming uses ~200 characters). Off by default:
+    # with the base model it made streaming WER worse in both languages (replays of ../shared/data: English
+    # 0.161 with 200 characters vs 0.103 without, Vietnamese 0.417 vs 0.288) and cost ~50% more CPU per decode.
+    # Worth trying with larger models.
+    prompt_chars: int = 0
     beam_size: int = 5
     # Temperature fallback re-decodes unsure text by sampling: random readings never agree with the next
     # hypothesis, so in streaming they only delay commits. Loops are cut by the guards instead.
@@ -60,8 +61,14 @@ class StreamingOptions:
     vad: bool = True  # False: treat all audio as speech (tests with synthetic audio)
     vad_threshold: float = 0.5
     min_speech_seconds: float = 0.25  # speech needed in new audio to decode it
-    pause_keep_seconds: float = 0.5  # silence kept at the end of the buffer when cutting at a pause
-    flush_at_pause: bool = True  # commit the latest reading of an unconfirmed tail once the speaker pauses
+    pause_keep_seconds: float = 5.0  # at a pause, the buffer is cut to the last committed word or this much audio
+    # In a pause, an unconfirmed tail is committed as last read after this many decodes heard no new speech
+    # (the next hypothesis usually settles it first; committing at once cost 7 WER points in Vietnamese).
+    pause_flush_decodes: int = 3
+    # LocalAgreement commits a prefix, so one word Whisper keeps reading differently holds back everything after
+    # it; once an unconfirmed word ended this long ago, the latest reading is committed up to there. Bounds the
+    # latency (30 s were seen on two-speaker crosstalk) and keeps the buffer from filling up.
+    max_tentative_seconds: float = 8.0
     detect_language_seconds: float = 3.0  # speech heard before an auto-detected language is fixed
 
 
@@ -203,6 +210,16 @@ class LocalAgreement:
         self.committed_in_buffer.extend(commit)
         return commit
 
+    def flush_until(self, time: float) -> list[Word]:
+        """Commit the unconfirmed words that ended by `time`, as last read."""
+        stale = 0
+        while stale < len(self.tentative) and self.tentative[stale].end <= time:
+            stale += 1
+        commit = [self._monotonic(w) for w in self.tentative[:stale]]
+        self.tentative = self.tentative[stale:]
+        self.committed_in_buffer.extend(commit)
+        return commit
+
     def forget_before(self, time: float) -> list[Word]:
         """The audio before `time` left the buffer: return the committed words that went with it."""
         gone = [w for w in self.committed_in_buffer if w.end <= time]
@@ -332,6 +349,7 @@ class StreamingTranscriber:
         self._decoded_end = 0.0  # audio up to here has been looked at (decoded, or found silent)
         self._segment_ends: list[float] = []  # of the latest hypothesis, recording clock
         self._carried: list[Word] = []  # committed outside process() (at a gap), reported by the next call
+        self._quiet_decodes = 0  # decodes in a row whose new audio held no speech
         self._started = False
         self.gaps: list[tuple[float, float]] = []  # stretches of the recording this transcriber never heard
         self.decodes = 0
@@ -396,9 +414,11 @@ class StreamingTranscriber:
             self._cut(max(self._agreement.last_end, end - opts.pause_keep_seconds))
             return self._update(committed, decoded=False)
         committed += self._decode()
-        if not new_speech and self._agreement.tentative and opts.flush_at_pause:
-            # The speaker paused and the last two decodes still disagree on the tail: no new audio will settle
-            # it, so take the latest hypothesis rather than leave it hanging until the next sentence.
+        committed += self._agreement.flush_until(end - opts.max_tentative_seconds)
+        self._quiet_decodes = 0 if new_speech else self._quiet_decodes + 1
+        if self._agreement.tentative and self._quiet_decodes >= opts.pause_flush_decodes:
+            # The speaker paused and the decodes still disagree on the tail: no new audio will settle it, so take
+            # the latest reading rather than decode the same silence again and again.
             committed += self._agreement.flush()
         self._trim()
         return self._update(committed, decoded=True)
@@ -448,6 +468,8 @@ class StreamingTranscriber:
             self.language = hypothesis.language  # one language per meeting: no flip-flopping mid-sentence
 
     def _prompt(self) -> str:
+        if self.options.prompt_chars <= 0:
+            return ""
         text = "".join(w.text for w in self._prompt_words).strip()
         return text[-self.options.prompt_chars :]
 
