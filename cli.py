@@ -173,6 +173,7 @@ def transcribe(
     """Transcribe recordings to txt/srt/vtt/json/md (and rttm with --diarize), offline, with word timestamps."""
     from minutes import export
     from minutes.batch import check_writable, expand_inputs, transcribe_files
+    from minutes.pipeline import TranscriptPipeline
     from minutes.transcribe import TranscribeOptions, check_language, read_glossary
 
     with user_errors(show_traceback):
@@ -189,7 +190,15 @@ def transcribe(
         inputs = expand_inputs(files)
         if not inputs:
             raise MinutesError("no recordings found in the given folders")
-        pipeline = _pipeline(model, compute_type, threads, options, diarize, names, counts)
+        pipeline = TranscriptPipeline.load(
+            model,
+            compute_type=compute_type,
+            threads=threads,
+            options=options,
+            diarize=diarize,
+            names=names,
+            counts=counts,
+        )
         show_text = print_text if print_text is not None else len(inputs) == 1
 
         def done(result: Any) -> None:
@@ -215,35 +224,6 @@ def transcribe(
         err.print(f"wrote {', '.join(p.name for p in r.outputs)} in {folder}{speed}")
     if failed:
         raise typer.Exit(int(ExitCode.PARTIAL) if len(failed) < len(results) else int(ExitCode.ERROR))
-
-
-def _pipeline(
-    model: str | None,
-    compute_type: str,
-    threads: int,
-    options: Any,
-    diarize: bool,
-    names: list[str],
-    counts: dict[str, int | None],
-) -> Any:
-    """Load the models once for the whole batch."""
-    from minutes.diarize import DiarizeOptions, Diarizer, check_counts
-    from minutes.pipeline import TranscriptPipeline
-    from minutes.speakers import ProfileStore
-    from minutes.transcribe import Transcriber
-
-    diarize_options = DiarizeOptions(**counts)
-    if diarize:
-        check_counts(diarize_options)  # before minutes of model loading
-    transcriber = Transcriber(model, compute_type=compute_type, threads=threads)
-    return TranscriptPipeline(
-        transcriber,
-        Diarizer(threads=threads) if diarize else None,
-        transcribe_options=options,
-        diarize_options=diarize_options,
-        names=names,
-        profiles=ProfileStore().list() if diarize else [],
-    )
 
 
 def _readable(transcript: Any) -> str:
@@ -312,6 +292,7 @@ def run(
     from minutes.batch import check_writable, output_dir_for
     from minutes.job import RunOptions, load_meta, meeting_from, run_minutes
     from minutes.model import MeetingInfo
+    from minutes.pipeline import TranscriptPipeline
     from minutes.transcribe import TranscribeOptions, check_language
 
     with user_errors(show_traceback):
@@ -338,7 +319,10 @@ def run(
         loaded: dict[str, Any] = {}
 
         def transcribe_recording(path: Path, hook: Any) -> Any:
-            loaded.setdefault("pipeline", _pipeline(model, "int8", threads, transcribe_options, True, names, counts))
+            if "pipeline" not in loaded:
+                loaded["pipeline"] = TranscriptPipeline.load(
+                    model, threads=threads, options=transcribe_options, names=names, counts=counts
+                )
             return loaded["pipeline"].run(path, hook=hook)
 
         with _progress(quiet) as progress:
@@ -402,6 +386,7 @@ def record(
     from minutes.job import RunOptions, run_minutes
     from minutes.live import record_meeting
     from minutes.model import MeetingInfo
+    from minutes.pipeline import TranscriptPipeline
     from minutes.transcribe import TranscribeOptions, check_language
 
     with user_errors(show_traceback):
@@ -413,7 +398,7 @@ def record(
         return
     with user_errors(show_traceback):
         names = [n.strip() for n in speakers.split(",") if n.strip()] if speakers else []
-        pipeline = _pipeline(model, "int8", 0, TranscribeOptions(language=spoken), True, names, {})
+        pipeline = TranscriptPipeline.load(model, options=TranscribeOptions(language=spoken), names=names)
         out_docx = result.session_dir / "minutes.docx"
         with _progress(False) as progress:
             hook = ProgressHook(progress, 1)

@@ -20,7 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from minutes import audio
+# bench/minutes.py shares the package's name and Python puts the script's folder first on sys.path: import the
+# package with this folder out of the way (every bench script imports this module before the package).
+_HERE = Path(__file__).resolve().parent
+_saved_path = list(sys.path)
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.modules.pop("minutes", None)
+from minutes import audio  # noqa: E402
+
+sys.path[:] = _saved_path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -50,6 +58,12 @@ def clip(clip_id: str, language: str) -> Item:
     reference_file = DATA / "ref" / f"{clip_id}.txt"
     reference = reference_file.read_text(encoding="utf-8").strip() if reference_file.is_file() else ""
     return Item(clip_id, language, audio.load(DATA / "audio" / f"{clip_id}.wav"), reference)
+
+
+def stm_clip(clip_id: str, language: str) -> Item:
+    lines = (DATA / "ref" / f"{clip_id}.stm").read_text(encoding="utf-8").splitlines()
+    text = " ".join(line.split(None, 5)[5] for line in lines if line.strip())
+    return Item(clip_id, language, audio.load(DATA / "audio" / f"{clip_id}.wav"), text)
 
 
 def join(name: str, items: Sequence[Item], gap_seconds: float = 0.5, min_seconds: float = 0.0) -> Item:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import jiwer
 import numpy as np
-from common import DATA, SAMPLE_RATE, Item, clip, clip_ids, header, join, machine
+from common import SAMPLE_RATE, Item, clip, clip_ids, header, join, machine, stm_clip
 
 from minutes.live import MAX_LAG_SECONDS, RESUME_SECONDS
 from minutes.transcribe import Transcriber
@@ -71,14 +71,6 @@ class RssSampler(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join()
-
-
-def stm_clip(clip_id: str, language: str) -> Item:
-    from minutes import audio
-
-    lines = (DATA / "ref" / f"{clip_id}.stm").read_text(encoding="utf-8").splitlines()
-    text = " ".join(line.split(None, 5)[5] for line in lines if line.strip())
-    return Item(clip_id, language, audio.load(DATA / "audio" / f"{clip_id}.wav"), text)
 
 
 def recording(language: str, minutes: float) -> Item:

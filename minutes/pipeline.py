@@ -44,3 +44,31 @@ class TranscriptPipeline:
             unnamed = [s for s in speakers_in_order(transcript) if s not in known.values()]
             transcript = rename_speakers(transcript, dict(zip(unnamed, self.names, strict=False)))
         return transcript
+
+    @classmethod
+    def load(
+        cls,
+        model: str | None = None,
+        *,
+        compute_type: str = "int8",
+        threads: int = 0,
+        options: TranscribeOptions | None = None,
+        diarize: bool = True,
+        names: Sequence[str] = (),
+        counts: dict[str, int | None] | None = None,
+    ) -> TranscriptPipeline:
+        """Load the models once (for a whole batch): Whisper, and the diarizer with the enrolled voices."""
+        from minutes.diarize import Diarizer, check_counts
+        from minutes.speakers import ProfileStore
+
+        diarize_options = DiarizeOptions(**(counts or {}))
+        if diarize:
+            check_counts(diarize_options)  # before minutes of model loading
+        return cls(
+            Transcriber(model, compute_type=compute_type, threads=threads),
+            Diarizer(threads=threads) if diarize else None,
+            transcribe_options=options or TranscribeOptions(),
+            diarize_options=diarize_options,
+            names=list(names),
+            profiles=ProfileStore().list() if diarize else [],
+        )

@@ -7,6 +7,8 @@ it fails them, so a broken install step can never pass as a green run.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,21 @@ def data() -> Path:
     if not (DATA / "audio").is_dir():
         missing(f"shared data set not found at {DATA}")
     return DATA
+
+
+def soffice_pdf(source: Path, out: Path) -> Path:
+    """`source` converted to PDF by LibreOffice, as a secretary's office suite would open it; a private profile
+    keeps it clear of a running LibreOffice or another test."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        missing("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    profile = out / "lo-profile"
+    command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf"]
+    done = subprocess.run(
+        [*command, "--outdir", str(out), str(source)], capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return out / f"{source.stem}.pdf"
 
 
 def read_ref(data: Path, item: str) -> str:

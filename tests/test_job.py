@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from minutes.errors import UsageError
 from minutes.job import choose_template, load_meta, meeting_from
 from minutes.model import Minutes, Transcript
-from tests.conftest import ROOT, join_clips
+from tests.conftest import ROOT, join_clips, soffice_pdf
 from tests.test_cli import MINUTES, assert_one_line_error, run, write_wav
 
 SPAN = re.compile(r"\[(\d+):(\d\d)(?::(\d\d))?–(\d+):(\d\d)(?::(\d\d))?\]")
@@ -32,31 +31,6 @@ def doc_text(path: Path) -> str:
     for table in document.tables:
         parts += [cell.text for row in table.rows for cell in row.cells]
     return "\n".join(parts)
-
-
-def soffice_pdf(source: Path, out: Path) -> Path:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is not installed (CI must provide it)")
-        pytest.skip("LibreOffice is not installed: apt-get install libreoffice-writer-nogui")
-    profile = out / "lo-profile"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )
-    return out / f"{source.stem}.pdf"
 
 
 # -- unit ---------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from minutes.model import Segment
 
 HALLUCINATION = "hallucination"
 REPETITION = "repetition"
+RECOVERED = "recovered"  # decoded again on its own after the batched pass left it out
 
 # Phrases Whisper produces from training-set subtitles rather than from the audio. Matched on normalised text.
 STOCK_PHRASES = [

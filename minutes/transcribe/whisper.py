@@ -20,7 +20,7 @@ from minutes.catalog import ModelManager
 from minutes.errors import ModelError, UsageError
 from minutes.hooks import Hook, null_hook
 from minutes.model import Segment, Transcript, Word, nfc
-from minutes.transcribe.guards import REPETITION, apply_guards, is_loop, repair_loop
+from minutes.transcribe.guards import RECOVERED, REPETITION, apply_guards, is_loop, repair_loop
 
 SAMPLE_RATE = audio.SAMPLE_RATE
 MAX_PROMPT_CHARS = 600  # Whisper's prompt holds 224 tokens; keep hotwords well inside it
@@ -35,6 +35,9 @@ class TranscribeOptions:
     hotwords: str | None = None
     block_seconds: float = 600.0  # audio decoded and transcribed at a time; bounds memory
     redecode_loops: bool = True
+    # Batched Whisper sometimes stops early inside a 30 s chunk and never writes the rest (seen where one
+    # recording's speech follows another's): speech the VAD heard that got no words is decoded again on its own.
+    recover_dropped: bool = True
 
 
 def cpu_count() -> int:
@@ -184,6 +187,8 @@ class Transcriber:
                 found = [
                     self._redecode(s, block, offset, language, options) if REPETITION in s.flags else s for s in found
                 ]
+            if options.recover_dropped:
+                found = self._recover_dropped(found, block, offset, language, options)
             segments.extend(found)
             hook("transcribe", completed=min(duration, total) if total else duration, total=total or duration)
 
@@ -254,6 +259,59 @@ class Transcriber:
             flags=[f for f in segment.flags if f != REPETITION] + ["redecoded"],
         )
         return repair_loop(replace(merged, flags=[*merged.flags, REPETITION])) if is_loop(merged) else merged
+
+    def _recover_dropped(
+        self, found: list[Segment], block: np.ndarray, offset: float, language: str | None, options: TranscribeOptions
+    ) -> list[Segment]:
+        """Decode again, sequentially, the stretches of speech that the batched pass left without a single word."""
+        missing = uncovered_speech(block, [w for s in found for w in s.words], offset)
+        if not missing:
+            return found
+        recovered = []
+        for start, end in missing:
+            raw, _ = self.whisper.transcribe(
+                block[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)],
+                language=language,
+                beam_size=options.beam_size,
+                word_timestamps=options.word_timestamps,
+                condition_on_previous_text=False,
+                vad_filter=True,
+            )
+            recovered += [replace(seg, flags=[*seg.flags, RECOVERED]) for seg in (_convert(r, start) for r in raw)]
+        return sorted(found + apply_guards(recovered), key=lambda s: (s.start, s.end))
+
+
+def uncovered_speech(
+    block: np.ndarray,
+    words: list[Word],
+    offset: float,
+    min_seconds: float = 1.5,
+    max_seconds: float = 28.0,
+) -> list[tuple[float, float]]:
+    """Stretches (recording clock) of VAD speech at least `min_seconds` long in which no word was placed, whole
+    regions or their parts; neighbours are joined up to `max_seconds` so each is decoded with some context."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(max_speech_duration_s=max_seconds, min_silence_duration_ms=160)
+    spans = sorted((w.start - 0.25, w.end + 0.25) for w in words)  # word times are rough at the edges
+    stretches: list[tuple[float, float]] = []
+    for region in get_speech_timestamps(block, vad):
+        cursor, end = offset + region["start"] / SAMPLE_RATE, offset + region["end"] / SAMPLE_RATE
+        holes = []
+        for a, b in spans:
+            if b <= cursor or a >= end:
+                continue
+            holes.append((cursor, a))
+            cursor = max(cursor, b)
+        holes.append((cursor, end))
+        for start, stop in holes:
+            if stop - start < min_seconds:
+                continue
+            if stretches and start - stretches[-1][1] < 2.0 and stop - stretches[-1][0] <= max_seconds:
+                stretches[-1] = (stretches[-1][0], stop)
+            else:
+                stretches.append((start, stop))
+    return stretches
 
 
 def _convert(seg: object, offset: float) -> Segment:

@@ -8,7 +8,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from minutes.audio import SAMPLE_RATE
+from minutes.audio import SAMPLE_RATE, load
 from minutes.transcribe.guards import normalize
 from tests.conftest import join_clips, read_ref
 
@@ -77,3 +77,39 @@ def test_blocks_cut_at_quiet_points_keep_the_text(transcriber, data):
 def test_hotwords_are_accepted(transcriber, data):
     transcript = transcriber.transcribe(data / "audio" / "en_jfk.wav", hotwords="Americans, country")
     assert "americans" in normalize(transcript.text)
+
+
+def stm_text(data, item: str) -> str:
+    lines = (data / "ref" / f"{item}.stm").read_text(encoding="utf-8").splitlines()
+    return " ".join(line.split(None, 5)[5] for line in lines if line.strip())
+
+
+@pytest.mark.slow
+def test_speech_the_batched_pass_drops_is_decoded_again(transcriber, data):
+    # A reading, then a phone call that starts after 6 s of silence: batched Whisper wrote nothing for the first
+    # 15 s of the call (WER 34%) until speech left without words was decoded again on its own.
+    readings = ENGLISH
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    clips = [load(data / "audio" / f"{item}.wav") for item in [*readings, "conv_pyannote_sample"]]
+    samples = np.concatenate([part for c in clips for part in (c, gap)])
+    ref = " ".join([*(read_ref(data, item) for item in readings), stm_text(data, "conv_pyannote_sample")])
+    transcript = transcriber.transcribe(samples, language="en")
+    call_starts = sum(len(c) + SAMPLE_RATE for c in clips[:-1]) / SAMPLE_RATE
+    assert any("recovered" in s.flags for s in transcript.segments)
+    assert "diane" in normalize(transcript.text) and "sheila" in normalize(transcript.text)
+    assert min(s.start for s in transcript.segments if s.start >= call_starts) < call_starts + 9.0
+    assert wer([ref], [transcript.text]) <= 0.15
+    plain = transcriber.transcribe(samples, language="en", recover_dropped=False)
+    assert wer([ref], [transcript.text]) < wer([ref], [plain.text])
+
+
+def test_uncovered_speech_is_speech_without_words(data):
+    from minutes.model import Word
+    from minutes.transcribe.whisper import uncovered_speech
+
+    samples = load(data / "audio" / "conv_pyannote_sample.wav")
+    stretches = uncovered_speech(samples, [], offset=100.0)
+    assert stretches and stretches[0][0] > 106.0  # the call's first 6 s are silence
+    assert all(b - a >= 1.5 and b - a <= 28.0 for a, b in stretches)
+    covered = [Word(" w", t / 2, t / 2 + 0.5) for t in range(0, 60)]  # a word every half second
+    assert uncovered_speech(samples, covered, offset=0.0) == []
