@@ -316,14 +316,13 @@ def run(
         names = [n.strip() for n in speakers.split(",") if n.strip()] if speakers else []
         counts = {"num_speakers": num_speakers, "min_speakers": min_speakers, "max_speakers": max_speakers}
         transcribe_options = TranscribeOptions(language=check_language(language))
-        loaded: dict[str, Any] = {}
 
         def transcribe_recording(path: Path, hook: Any) -> Any:
-            if "pipeline" not in loaded:
-                loaded["pipeline"] = TranscriptPipeline.load(
-                    model, threads=threads, options=transcribe_options, names=names, counts=counts
-                )
-            return loaded["pipeline"].run(path, hook=hook)
+            # Loaded only when no saved transcript can be reused, and let go before drafting (the LLM needs room).
+            pipeline = TranscriptPipeline.load(
+                model, threads=threads, options=transcribe_options, names=names, counts=counts
+            )
+            return pipeline.run(path, hook=hook)
 
         with _progress(quiet) as progress:
             hook = ProgressHook(progress, 1)

@@ -1,7 +1,8 @@
 """Live transcription benchmark: StreamingTranscriber fed a long recording in simulated real time.
 
     python bench/streaming.py [--quick | --minutes 30] [--clock wall|cpu] [--language en|vi] [--threads 2]
-                              [--model base] [--min-chunk 1] [--max-lag 10] [--no-batch] [--json OUT]
+                              [--model base] [--beam N] [--min-chunk S] [--set NAME=VALUE] [--max-lag 10]
+                              [--no-batch] [--json OUT]
 
 The recording is built from the shared clips with human references (English: en_jfk, the librivox sentences and
 the two-speaker conv_pyannote_sample, whose first 6.7 s are silence; Vietnamese: VIVOS), 1 s apart, repeated until
@@ -40,7 +41,7 @@ from common import SAMPLE_RATE, Item, clip, clip_ids, header, join, machine, stm
 from minutes.live import MAX_LAG_SECONDS, RESUME_SECONDS
 from minutes.transcribe import Transcriber
 from minutes.transcribe.guards import normalize
-from minutes.transcribe.streaming import StreamingTranscriber, text_of
+from minutes.transcribe.streaming import StreamingOptions, StreamingTranscriber, text_of
 
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
 
@@ -118,7 +119,13 @@ class Clock:
 
 def stream(transcriber: Transcriber, item: Item, args: argparse.Namespace) -> dict:
     """Feed `item` in simulated real time; return committed words, latencies, CPU and RSS figures."""
-    streaming = StreamingTranscriber(transcriber, language=item.language, min_chunk_seconds=args.min_chunk)
+    overrides = {"beam_size": args.beam} if args.beam else {}
+    overrides |= {"min_chunk_seconds": args.min_chunk} if args.min_chunk else {}
+    for setting in args.set:  # --set NAME=VALUE: any StreamingOptions field, for experiments
+        name, _, value = setting.partition("=")
+        overrides[name] = type(getattr(StreamingOptions(), name))(value)
+    streaming = StreamingTranscriber(transcriber, language=item.language, **overrides)
+    min_chunk = streaming.options.min_chunk_seconds
     total = len(item.samples)
     words, latencies = [], []
     timeline: list[tuple[str, float, float]] = []  # (word, end, latency) for the JSON
@@ -130,8 +137,8 @@ def stream(transcriber: Transcriber, item: Item, args: argparse.Namespace) -> di
     next_report = 60.0
     while fed < total:
         arrived = min(total, int(clock.now() * SAMPLE_RATE))
-        if arrived - fed < args.min_chunk * SAMPLE_RATE and arrived < total:
-            clock.wait_until((fed + args.min_chunk * SAMPLE_RATE) / SAMPLE_RATE)  # ahead of the speaker
+        if arrived - fed < min_chunk * SAMPLE_RATE and arrived < total:
+            clock.wait_until((fed + min_chunk * SAMPLE_RATE) / SAMPLE_RATE)  # ahead of the speaker
             continue
         if (arrived - fed) / SAMPLE_RATE > args.max_lag:  # LiveSession's rule: jump to the newest audio
             resume = max(fed, arrived - int(RESUME_SECONDS * SAMPLE_RATE))
@@ -196,7 +203,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default="base", help="catalog id or CTranslate2 model directory")
     parser.add_argument("--clock", default="wall", choices=["wall", "cpu"], help="what drives audio time (see Clock)")
-    parser.add_argument("--min-chunk", type=float, default=1.0, help="StreamingTranscriber min_chunk_seconds")
+    parser.add_argument(
+        "--min-chunk", type=float, default=0.0, help="StreamingTranscriber min_chunk_seconds (0: its default)"
+    )
+    parser.add_argument("--beam", type=int, default=0, help="StreamingTranscriber beam_size (0: its default)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a StreamingOptions field")
     parser.add_argument("--max-lag", type=float, default=MAX_LAG_SECONDS, help="skip ahead when this far behind (s)")
     parser.add_argument("--no-batch", action="store_true", help="skip the batch transcription (no batch WER)")
     parser.add_argument("--json", type=Path, help="write all figures and both transcripts here")

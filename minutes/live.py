@@ -464,7 +464,7 @@ def record_meeting(
     transcriber: Any = None,
     threads: int = 0,
     max_lag_seconds: float = MAX_LAG_SECONDS,
-    min_chunk_seconds: float = 1.0,
+    min_chunk_seconds: float | None = None,
     hotwords: str | None = None,
     console: Console | None = None,
 ) -> LiveResult:
@@ -481,9 +481,8 @@ def record_meeting(
         hook("load-model", completed=0, total=1, model=str(model) if model else None)
         transcriber = Transcriber(model, threads=threads)
         hook("load-model", completed=1, total=1, model=transcriber.model_name)
-    streaming = StreamingTranscriber(
-        transcriber, language=language, min_chunk_seconds=min_chunk_seconds, hotwords=hotwords
-    )
+    chunk = {"min_chunk_seconds": min_chunk_seconds} if min_chunk_seconds else {}
+    streaming = StreamingTranscriber(transcriber, language=language, hotwords=hotwords, **chunk)
     recorder = Recorder(device=device, out_dir=out_dir, title=title)
     session = LiveSession(recorder, streaming, view=show, max_lag_seconds=max_lag_seconds, console=console)
     result = session.run()

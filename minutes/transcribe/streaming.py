@@ -45,7 +45,9 @@ _VAD_CONTEXT = 64  # samples of the previous frame Silero v6 looks at
 @dataclass(frozen=True)
 class StreamingOptions:
     language: str | None = None  # None: detected once enough speech was heard, then kept
-    min_chunk_seconds: float = 1.0  # new audio needed before decoding again
+    # New audio needed before decoding again. With greedy decoding a decode of base int8 takes ~0.8 s on 2 cores,
+    # so at 0.6 s the decodes run back to back (bench/streaming.py: median latency 2.2 s vs 2.5 s at 1.0 s).
+    min_chunk_seconds: float = 0.6
     buffer_trim_seconds: float = 15.0  # past this, cut the buffer at a committed segment end
     max_buffer_seconds: float = 25.0  # hard cap (Whisper sees 30 s at most): cut at the last committed word
     # Committed text given to Whisper as initial_prompt (whisper_streaming uses ~200 characters). Off by default:
@@ -53,7 +55,11 @@ class StreamingOptions:
     # 0.161 with 200 characters vs 0.103 without, Vietnamese 0.417 vs 0.288) and cost ~50% more CPU per decode.
     # Worth trying with larger models.
     prompt_chars: int = 0
-    beam_size: int = 5
+    # A wider beam makes each decode slower, so hypotheses (and commits) come later. On bench/streaming.py --quick
+    # (2 cores), beam 1/2/3/5 gave median latency 2.1/2.8/3.3/4.1 s and WER 0.138/0.113/0.098/0.176 (beam 5 fell
+    # behind and skipped audio) against batch 0.092; greedy also misread whole phrases ("Howdy married" for "Had he
+    # married": WER 0.070 vs 0.028 on a LibriVox passage, where beam 2 equals batch). Beam 2 is the balance.
+    beam_size: int = 2
     # Temperature fallback re-decodes unsure text by sampling: random readings never agree with the next
     # hypothesis, so in streaming they only delay commits. Loops are cut by the guards instead.
     temperature: float | tuple[float, ...] = 0.0
@@ -213,7 +219,7 @@ class LocalAgreement:
     def flush_until(self, time: float) -> list[Word]:
         """Commit the unconfirmed words that ended by `time`, as last read."""
         stale = 0
-        while stale < len(self.tentative) and self.tentative[stale].end <= time:
+        while stale < len(self.tentative) and self.tentative[stale].end <= time + 1e-6:
             stale += 1
         commit = [self._monotonic(w) for w in self.tentative[:stale]]
         self.tentative = self.tentative[stale:]
@@ -405,7 +411,7 @@ class StreamingTranscriber:
         opts = self.options
         end = self.end
         new_audio = end - self._decoded_end
-        if new_audio < opts.min_chunk_seconds:
+        if new_audio < opts.min_chunk_seconds - 0.005:  # 5 ms: sample rounding must not skip a decode
             return self._update(committed, decoded=False)
         new_speech = self._vad.speech_seconds(self._decoded_end, end) >= opts.min_speech_seconds
         if not new_speech and not self._agreement.tentative:
