@@ -218,12 +218,20 @@ def _tiny_speakers(
     for label in heard:
         if label in keep:
             continue
-        if label in vectors and all(k in vectors for k in keep):
-            v = vectors[label] / np.linalg.norm(vectors[label])
-            mapping[label] = max(keep, key=lambda k: float(v @ (vectors[k] / np.linalg.norm(vectors[k]))))
+        unit = {k: _unit(vectors.get(k)) for k in [label, *keep]}
+        if all(u is not None for u in unit.values()):
+            mapping[label] = max(keep, key=lambda k: float(unit[label] @ unit[k]))  # type: ignore[operator]
         else:
             mapping[label] = max(keep, key=lambda k: heard[k])
     return mapping
+
+
+def _unit(vector: np.ndarray | None) -> np.ndarray | None:
+    """The vector scaled to length 1; None for a missing, zero or NaN one (a speaker too short to embed)."""
+    if vector is None:
+        return None
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 and np.isfinite(norm) else None
 
 
 def _relabel(annotation: Any) -> dict[str, str]:
