@@ -88,6 +88,13 @@ class StageClock:
             self.calls.append(dict(info))
 
 
+def totals(calls: list[dict], tokens: str, rate: str) -> tuple[int, float]:
+    """Tokens over all LLM calls, and the seconds they took (each call reports its count and rate)."""
+    count = sum(int(c[tokens]) for c in calls)
+    seconds = sum(int(c[tokens]) / float(c[rate]) for c in calls if float(c.get(rate) or 0) > 0)
+    return count, seconds
+
+
 def worker(drafter: str, recording: Path, language: str | None, threads: int, meta: Path | None) -> dict:
     from minutes.job import RunOptions, load_meta, run_minutes
     from minutes.model import MeetingInfo
@@ -107,18 +114,8 @@ def worker(drafter: str, recording: Path, language: str | None, threads: int, me
     wall = time.monotonic() - clock.t0
     starts = clock.starts
     minutes = result.minutes
-    prompt = sum(int(c["prompt_tokens"]) for c in clock.calls)
-    prompt_seconds = sum(
-        int(c["prompt_tokens"]) / float(c["prompt_tokens_per_second"])
-        for c in clock.calls
-        if float(c.get("prompt_tokens_per_second") or 0) > 0
-    )
-    generated = sum(int(c["generated_tokens"]) for c in clock.calls)
-    generation_seconds = sum(
-        int(c["generated_tokens"]) / float(c["tokens_per_second"])
-        for c in clock.calls
-        if float(c.get("tokens_per_second") or 0) > 0
-    )
+    prompt, prompt_seconds = totals(clock.calls, "prompt_tokens", "prompt_tokens_per_second")
+    generated, generation_seconds = totals(clock.calls, "generated_tokens", "tokens_per_second")
     topics = minutes.topics
     return {
         "drafter": drafter,

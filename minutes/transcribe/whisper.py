@@ -238,15 +238,7 @@ class Transcriber:
     ) -> Segment:
         """Decode a looping segment again with temperature fallback and no prompt; if it still loops, cut the loop."""
         samples = block[int((segment.start - offset) * SAMPLE_RATE) : int((segment.end - offset) * SAMPLE_RATE)]
-        raw, _ = self.whisper.transcribe(
-            samples,
-            language=language,
-            beam_size=options.beam_size,
-            word_timestamps=options.word_timestamps,
-            condition_on_previous_text=False,
-            vad_filter=False,
-        )
-        parts = [_convert(s, segment.start) for s in raw]
+        parts = self._decode_alone(samples, segment.start, language, options, vad=False)
         if not parts:
             return repair_loop(segment)
         merged = Segment(
@@ -260,6 +252,20 @@ class Transcriber:
         )
         return repair_loop(replace(merged, flags=[*merged.flags, REPETITION])) if is_loop(merged) else merged
 
+    def _decode_alone(
+        self, samples: np.ndarray, start: float, language: str | None, options: TranscribeOptions, *, vad: bool
+    ) -> list[Segment]:
+        """Sequential faster-whisper on a piece of the recording (no prompt), segments on the recording's clock."""
+        raw, _ = self.whisper.transcribe(
+            samples,
+            language=language,
+            beam_size=options.beam_size,
+            word_timestamps=options.word_timestamps,
+            condition_on_previous_text=False,
+            vad_filter=vad,
+        )
+        return [_convert(s, start) for s in raw]
+
     def _recover_dropped(
         self, found: list[Segment], block: np.ndarray, offset: float, language: str | None, options: TranscribeOptions
     ) -> list[Segment]:
@@ -269,15 +275,9 @@ class Transcriber:
             return found
         recovered = []
         for start, end in missing:
-            raw, _ = self.whisper.transcribe(
-                block[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)],
-                language=language,
-                beam_size=options.beam_size,
-                word_timestamps=options.word_timestamps,
-                condition_on_previous_text=False,
-                vad_filter=True,
-            )
-            recovered += [replace(seg, flags=[*seg.flags, RECOVERED]) for seg in (_convert(r, start) for r in raw)]
+            samples = block[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
+            parts = self._decode_alone(samples, start, language, options, vad=True)
+            recovered += [replace(seg, flags=[*seg.flags, RECOVERED]) for seg in parts]
         return sorted(found + apply_guards(recovered), key=lambda s: (s.start, s.end))
 
 
