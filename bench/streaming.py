@@ -15,6 +15,8 @@ behind: jump to the newest audio), so the figures are those of the live view. On
 the wall clock measures the sharing; `--clock cpu` advances audio time with this process's CPU time instead (see
 `Clock`), an estimate of a laptop whose cores are ours.
 
+`--set encoder_padding_seconds=30` gives faster-whisper's full 30 s encoder window, the baseline of the fitted one.
+
 Reported:
 - latency: for each committed word, the time of its commit minus the time its end was spoken (median, p90, max);
 - WER (jiwer on guards.normalize()d text) of the committed words and of the batch Transcriber on the same audio;

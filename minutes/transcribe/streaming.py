@@ -10,6 +10,8 @@ The design follows whisper_streaming's OnlineASRProcessor (Macháček et al., 20
 
 - Every `process()` decodes the whole buffer (at most `max_buffer_seconds`, inside Whisper's 30 s window),
   optionally with the last `prompt_chars` characters of committed text that left the buffer as the prompt.
+  Whisper's encoder sees the buffer plus a few seconds of silence instead of a whole 30 s window (`window.py`):
+  ~40% less time per decode, which pays for beam 3.
 - LocalAgreement-2: a word is committed once two consecutive hypotheses agree on it (the longest common prefix of
   their uncommitted parts). Committed words are final: the caller appends them and never has to take one back.
 - The buffer is cut at the end of a committed segment once it passes `buffer_trim_seconds`, and at a pause once all
@@ -33,9 +35,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from minutes import audio
-from minutes.model import Segment, Word, nfc
+from minutes.model import Segment, Word
 from minutes.transcribe.guards import HALLUCINATION, REPETITION, apply_guards, normalize, repair_loop
 from minutes.transcribe.whisper import MAX_PROMPT_CHARS, Transcriber, check_language
+from minutes.transcribe.window import WindowDecoder
 
 SAMPLE_RATE = audio.SAMPLE_RATE
 VAD_WINDOW = 512  # samples per Silero VAD frame at 16 kHz (32 ms)
@@ -45,8 +48,8 @@ _VAD_CONTEXT = 64  # samples of the previous frame Silero v6 looks at
 @dataclass(frozen=True)
 class StreamingOptions:
     language: str | None = None  # None: detected once enough speech was heard, then kept
-    # New audio needed before decoding again. With greedy decoding a decode of base int8 takes ~0.8 s on 2 cores,
-    # so at 0.6 s the decodes run back to back (bench/streaming.py: median latency 2.2 s vs 2.5 s at 1.0 s).
+    # New audio needed before decoding again. A decode of base int8 takes ~0.6-0.9 s on 2 cores, so at 0.6 s the
+    # decodes run nearly back to back while speech goes on.
     min_chunk_seconds: float = 0.6
     buffer_trim_seconds: float = 15.0  # past this, cut the buffer at a committed segment end
     max_buffer_seconds: float = 25.0  # hard cap (Whisper sees 30 s at most): cut at the last committed word
@@ -55,15 +58,19 @@ class StreamingOptions:
     # 0.161 with 200 characters vs 0.103 without, Vietnamese 0.417 vs 0.288) and cost ~50% more CPU per decode.
     # Worth trying with larger models.
     prompt_chars: int = 0
-    # A wider beam makes each decode slower, so hypotheses (and commits) come later. On bench/streaming.py --quick
-    # (2 cores), beam 1/2/3/5 gave median latency 2.1/2.8/3.3/4.1 s and WER 0.138/0.113/0.098/0.176 (beam 5 fell
-    # behind and skipped audio) against batch 0.092; greedy also misread whole phrases ("Howdy married" for "Had he
-    # married": WER 0.070 vs 0.028 on a LibriVox passage, where beam 2 equals batch). Beam 2 is the balance.
-    beam_size: int = 2
+    # A wider beam reads better but makes each decode slower, so hypotheses (and commits) come later. On
+    # bench/streaming.py --quick (2 cores, fitted encoder window), beam 1/2/3/4/5 gave median latency
+    # 1.50/1.83/1.94/2.31/2.84 s and WER 0.136/0.126/0.103/0.102/0.102 against batch 0.092; greedy decoding misreads
+    # whole phrases ("Howdy married" for "Had he married"). Beam 3 is the balance.
+    beam_size: int = 3
     # Temperature fallback re-decodes unsure text by sampling: random readings never agree with the next
     # hypothesis, so in streaming they only delay commits. Loops are cut by the guards instead.
     temperature: float | tuple[float, ...] = 0.0
     hotwords: str | None = None
+    # Silence after the buffer in Whisper's encoder window (30: the full 30 s window, as faster-whisper does).
+    # Fitting the window to the audio makes a decode ~40% faster, which is what lets beam 3 keep latency under
+    # 2 s (full window, beam 2: 3.3 s); see window.py for why some padding is needed.
+    encoder_padding_seconds: float = 5.0
     vad: bool = True  # False: treat all audio as speech (tests with synthetic audio)
     vad_threshold: float = 0.5
     min_speech_seconds: float = 0.25  # speech needed in new audio to decode it
@@ -107,59 +114,36 @@ class Backend(Protocol):
 
 
 class WhisperBackend:
-    """faster-whisper on the buffer (the model already loaded by a `Transcriber`), guards applied to its segments."""
+    """faster-whisper on the buffer (the model already loaded by a `Transcriber`), with an encoder window fitted to
+    the buffer (see `window.py`), guards applied to its segments."""
 
     def __init__(
         self,
         transcriber: Transcriber,
         *,
-        beam_size: int = 5,
+        beam_size: int = 3,
         temperature: float | tuple[float, ...] = 0.0,
         hotwords: str | None = None,
+        encoder_padding_seconds: float = 5.0,
     ) -> None:
-        self.whisper = transcriber.whisper
         self.model_name = transcriber.model_name
         self.compute_type = transcriber.compute_type
-        self.beam_size = beam_size
-        self.temperature = temperature
-        self.hotwords = hotwords[:MAX_PROMPT_CHARS] if hotwords else None
+        self.decoder = WindowDecoder(
+            transcriber.whisper,
+            beam_size=beam_size,
+            temperature=temperature,
+            hotwords=hotwords[:MAX_PROMPT_CHARS] if hotwords else None,
+            padding_seconds=encoder_padding_seconds,
+        )
 
     def transcribe(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
-        raw, info = self.whisper.transcribe(
-            samples,
-            language=language,
-            beam_size=self.beam_size,
-            temperature=self.temperature,
-            word_timestamps=True,
-            initial_prompt=prompt or None,
-            hotwords=self.hotwords,
-            # The buffer is under 30 s: one window, so no conditioning between windows; our VAD already gated it.
-            condition_on_previous_text=False,
-            vad_filter=False,
-        )
-        segments = [_segment(s) for s in raw]  # decoding happens here, as the generator is consumed
+        decoded = self.decoder.decode(samples, language=language, prompt=prompt)
         return Hypothesis(
-            words=guarded_words(segments),
-            segment_ends=[s.end for s in segments],
-            language=info.language,
-            language_probability=info.language_probability,
+            words=guarded_words(decoded.segments),
+            segment_ends=[s.end for s in decoded.segments],
+            language=decoded.language,
+            language_probability=decoded.language_probability,
         )
-
-
-def _segment(seg: Any) -> Segment:
-    words = [
-        Word(text=nfc(w.word), start=round(w.start, 3), end=round(w.end, 3), probability=round(w.probability, 4))
-        for w in (seg.words or [])
-    ]
-    return Segment(
-        start=round(seg.start, 3),
-        end=round(seg.end, 3),
-        text=nfc(seg.text.strip()),
-        words=words,
-        avg_logprob=seg.avg_logprob,
-        no_speech_prob=seg.no_speech_prob,
-        compression_ratio=seg.compression_ratio,
-    )
 
 
 def guarded_words(segments: Sequence[Segment]) -> list[Word]:
@@ -338,7 +322,11 @@ class StreamingTranscriber:
         self.options = options
         if isinstance(transcriber, Transcriber):
             self.backend: Backend = WhisperBackend(
-                transcriber, beam_size=options.beam_size, temperature=options.temperature, hotwords=options.hotwords
+                transcriber,
+                beam_size=options.beam_size,
+                temperature=options.temperature,
+                hotwords=options.hotwords,
+                encoder_padding_seconds=options.encoder_padding_seconds,
             )
         else:
             self.backend = transcriber

@@ -229,7 +229,7 @@ class Transcriber:
         )
         found = []
         for seg in raw:
-            found.append(_convert(seg, offset))
+            found.append(from_faster_whisper(seg, offset))
             hook("transcribe", completed=min(offset + seg.end, total) if total else offset + seg.end, total=total)
         return found, info.language, info.language_probability
 
@@ -264,7 +264,7 @@ class Transcriber:
             condition_on_previous_text=False,
             vad_filter=vad,
         )
-        return [_convert(s, start) for s in raw]
+        return [from_faster_whisper(s, start) for s in raw]
 
     def _recover_dropped(
         self, found: list[Segment], block: np.ndarray, offset: float, language: str | None, options: TranscribeOptions
@@ -314,7 +314,7 @@ def uncovered_speech(
     return stretches
 
 
-def _convert(seg: object, offset: float) -> Segment:
+def from_faster_whisper(seg: object, offset: float) -> Segment:
     """faster-whisper's Segment -> ours, on the recording's clock, NFC text."""
     words = [
         Word(
