@@ -38,7 +38,6 @@ from minutes import audio
 from minutes.model import Segment, Word
 from minutes.transcribe.guards import HALLUCINATION, REPETITION, apply_guards, normalize, repair_loop
 from minutes.transcribe.whisper import MAX_PROMPT_CHARS, Transcriber, check_language
-from minutes.transcribe.window import WindowDecoder
 
 SAMPLE_RATE = audio.SAMPLE_RATE
 VAD_WINDOW = 512  # samples per Silero VAD frame at 16 kHz (32 ms)
@@ -117,23 +116,17 @@ class WhisperBackend:
     """faster-whisper on the buffer (the model already loaded by a `Transcriber`), with an encoder window fitted to
     the buffer (see `window.py`), guards applied to its segments."""
 
-    def __init__(
-        self,
-        transcriber: Transcriber,
-        *,
-        beam_size: int = 3,
-        temperature: float | tuple[float, ...] = 0.0,
-        hotwords: str | None = None,
-        encoder_padding_seconds: float = 5.0,
-    ) -> None:
+    def __init__(self, transcriber: Transcriber, options: StreamingOptions) -> None:
+        from minutes.transcribe.window import WindowDecoder  # imports faster-whisper: only once a model is loaded
+
         self.model_name = transcriber.model_name
         self.compute_type = transcriber.compute_type
         self.decoder = WindowDecoder(
             transcriber.whisper,
-            beam_size=beam_size,
-            temperature=temperature,
-            hotwords=hotwords[:MAX_PROMPT_CHARS] if hotwords else None,
-            padding_seconds=encoder_padding_seconds,
+            beam_size=options.beam_size,
+            temperature=options.temperature,
+            hotwords=options.hotwords[:MAX_PROMPT_CHARS] if options.hotwords else None,
+            padding_seconds=options.encoder_padding_seconds,
         )
 
     def transcribe(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
@@ -321,13 +314,7 @@ class StreamingTranscriber:
             raise ValueError("need 0 < buffer_trim_seconds < max_buffer_seconds <= 30 (Whisper's window)")
         self.options = options
         if isinstance(transcriber, Transcriber):
-            self.backend: Backend = WhisperBackend(
-                transcriber,
-                beam_size=options.beam_size,
-                temperature=options.temperature,
-                hotwords=options.hotwords,
-                encoder_padding_seconds=options.encoder_padding_seconds,
-            )
+            self.backend: Backend = WhisperBackend(transcriber, options)
         else:
             self.backend = transcriber
         self.model_name: str | None = getattr(self.backend, "model_name", None)

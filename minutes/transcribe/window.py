@@ -21,6 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import Segment as FasterSegment
+from faster_whisper.transcribe import TranscriptionOptions, get_end, get_suppressed_tokens
+from faster_whisper.transcribe import Word as FasterWord
 
 from minutes.model import Segment
 from minutes.transcribe.whisper import from_faster_whisper
@@ -55,14 +60,9 @@ class WindowDecoder:
         hotwords: str | None = None,
         padding_seconds: float = 5.0,
     ) -> None:
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
-
         self.whisper = whisper
         self.padding_seconds = padding_seconds
-        self.hotwords = hotwords
         self._tokenizers: dict[str, Any] = {}
-        self._tokenizer_class = Tokenizer
         # faster-whisper's transcribe() defaults, except: one window at a time (no conditioning) and word times.
         self.options = TranscriptionOptions(
             beam_size=beam_size,
@@ -96,7 +96,7 @@ class WindowDecoder:
     def _tokenizer(self, language: str) -> Any:
         if language not in self._tokenizers:
             model = self.whisper.model
-            self._tokenizers[language] = self._tokenizer_class(
+            self._tokenizers[language] = Tokenizer(
                 self.whisper.hf_tokenizer, model.is_multilingual, task="transcribe", language=language
             )
         return self._tokenizers[language]
@@ -132,11 +132,6 @@ class WindowDecoder:
         last_speech: float,
     ) -> tuple[int, float]:
         """Decode the window that starts at frame `seek`; append its segments to `out`; return the next seek."""
-        from faster_whisper.audio import pad_or_trim
-        from faster_whisper.transcribe import Segment as FasterSegment
-        from faster_whisper.transcribe import Word as FasterWord
-        from faster_whisper.transcribe import get_end
-
         whisper, options = self.whisper, self.options
         content = features.shape[-1] - 1
         size = min(WINDOW_FRAMES, content - seek)
