@@ -277,9 +277,25 @@ def run(
     min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
     max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
     drafter: Annotated[
-        str,
-        typer.Option(help="extractive (no LLM; grounded, deterministic), llm (local LLM), or auto (LLM if installed)."),
-    ] = "extractive",
+        str | None,
+        typer.Option(
+            help="extractive (no LLM; grounded, deterministic), llm (local LLM), or auto (LLM if installed) "
+            "[default: extractive; llm with --llm-model or --llm-url]."
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None,
+        typer.Option(help="LLM for drafting: a local .gguf file (llama.cpp); with --llm-url, the model's name there."),
+    ] = None,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible server on your network (llama.cpp, Ollama, vLLM), e.g. http://host:8080/v1."
+        ),
+    ] = None,
+    llm_api_key: Annotated[
+        str | None, typer.Option(envvar="MINUTES_LLM_API_KEY", show_envvar=True, help="API key for --llm-url.")
+    ] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
     reuse: Annotated[bool, typer.Option("--reuse/--no-reuse", help="Reuse the transcript of an earlier run.")] = True,
     appendix: Annotated[bool, typer.Option(help="Add the transcript as an appendix to the Word file.")] = False,
@@ -290,13 +306,17 @@ def run(
     """Draft the minutes of a meeting: transcribe, find who spoke, draft, and write a Word document."""
     from minutes import audio
     from minutes.batch import check_writable, output_dir_for
-    from minutes.job import RunOptions, load_meta, meeting_from, run_minutes
+    from minutes.job import LLMSettings, RunOptions, check_llm, load_meta, meeting_from, run_minutes
     from minutes.model import MeetingInfo
     from minutes.pipeline import TranscriptPipeline
     from minutes.transcribe import TranscribeOptions, check_language
 
     with user_errors(show_traceback):
         audio.probe(recording)  # a bad recording fails now, before any model loads
+        llm = LLMSettings(model=llm_model, url=llm_url, api_key=llm_api_key, threads=threads)
+        # naming an LLM asks for it: no need to add --drafter llm as well
+        drafter = drafter or ("llm" if llm.given else RunOptions.drafter)
+        check_llm(llm, drafter)  # likewise a model file that is no GGUF, or a server that is not there
         meeting = load_meta(meta) if meta else MeetingInfo()
         given = {"title": title, "date": date, "place": place, "chair": chair, "secretary": secretary}
         given |= {"attendees": attendees.split(",")} if attendees else {}
@@ -307,6 +327,7 @@ def run(
             drafter=drafter,
             reuse_transcript=reuse,
             appendix=appendix,
+            llm=llm,
         )
         _check_template(template)
         out_docx = output or output_dir_for(recording, None) / f"{recording.stem}.minutes.docx"

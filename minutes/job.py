@@ -22,6 +22,20 @@ from minutes.model import MeetingInfo, Minutes, Transcript
 DRAFTERS = ("auto", "llm", "extractive")
 
 
+@dataclass(frozen=True)
+class LLMSettings:
+    """Which LLM drafts: the catalog's by default, any local GGUF (`model`), or a server the user names (`url`)."""
+
+    model: str | None = None  # a .gguf path or catalog id; with `url`, the model's name on that server
+    url: str | None = None  # an OpenAI-compatible server: nothing is sent anywhere unless this is set
+    api_key: str | None = None  # for that server; else the MINUTES_LLM_API_KEY environment variable
+    threads: int = 0
+
+    @property
+    def given(self) -> bool:
+        return bool(self.model or self.url)
+
+
 @dataclass
 class RunOptions:
     template: str = "auto"  # auto: bien-ban for Vietnamese meetings, general otherwise; or a .docx path
@@ -30,6 +44,7 @@ class RunOptions:
     drafter: str = "extractive"
     reuse_transcript: bool = True
     appendix: bool = False  # the transcript as an appendix of the Word document
+    llm: LLMSettings = field(default_factory=LLMSettings)
 
 
 @dataclass
@@ -104,7 +119,33 @@ def choose_template(template: str, language: str) -> str:
     return template
 
 
-def make_drafter(name: str, hook: Hook = null_hook) -> Any:
+def make_llm_drafter(llm: LLMSettings) -> Any:
+    """The LLM drafter `llm` names: a server's (only when a URL is given), else llama.cpp on a local GGUF."""
+    if llm.url:
+        from minutes.draft.remote import RemoteDrafter
+
+        return RemoteDrafter(llm.url, model=llm.model, api_key=llm.api_key)
+    from minutes.draft.llm import LlamaCppDrafter
+
+    return LlamaCppDrafter(llm.model, threads=llm.threads)
+
+
+def check_llm(llm: LLMSettings, drafter: str) -> None:
+    """Fail now, before any transcription, on a model file that is no GGUF or a server that is wrong or away
+    (asked only when the LLM is required: with auto, a missing server means drafting without it, later)."""
+    if llm.url:
+        from minutes.draft.remote import OpenAIEngine, api_base
+
+        api_base(llm.url)
+        if drafter == "llm":
+            OpenAIEngine(llm.url, model=llm.model, api_key=llm.api_key)
+    elif llm.model:
+        from minutes.draft.llm import resolve_gguf
+
+        resolve_gguf(llm.model)
+
+
+def make_drafter(name: str, hook: Hook = null_hook, llm: LLMSettings | None = None) -> Any:
     """The LLM drafter when asked for (or, with auto, when its model is installed); the extractive one otherwise."""
     from minutes.draft.extractive import ExtractiveDrafter
 
@@ -113,9 +154,7 @@ def make_drafter(name: str, hook: Hook = null_hook) -> Any:
     if name == "extractive":
         return ExtractiveDrafter()
     try:
-        from minutes.draft.llm import LlamaCppDrafter
-
-        return LlamaCppDrafter()
+        return make_llm_drafter(llm or LLMSettings())
     except (ModelError, ImportError) as exc:
         if name == "llm":
             raise
@@ -183,7 +222,7 @@ def run_minutes(
         from minutes.draft.extractive import ExtractiveDrafter
 
         drafter = ExtractiveDrafter()
-    drafter = drafter or make_drafter(options.drafter, warn)
+    drafter = drafter or make_drafter(options.drafter, warn, options.llm)
     draft_options = DraftOptions(language=options.minutes_language)
     minutes, used = draft_minutes(transcript, meeting, drafter, draft_options, warn)
     minutes = replace(minutes, source=str(recording), drafter=used)

@@ -40,6 +40,7 @@ log = logging.getLogger("minutes.draft")
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b-q4"
 PROMPTS = Path(__file__).resolve().parent / "prompts"
+GGUF_MAGIC = b"GGUF"
 MAX_ITEMS = 8  # per list in one answer: enough for a chunk, and a bound on a looping model
 # Names of the minutes' language, as the English and the Vietnamese prompts say them.
 LANGUAGE_NAMES = {
@@ -435,7 +436,19 @@ def resolve_gguf(model: str | Path | None) -> Path:
         return found[0]
     if not path.is_file():
         raise ModelError(f"model file {path} not found: run `minutes models install {DEFAULT_MODEL}` or fix the path")
+    check_gguf(path)
     return path
+
+
+def check_gguf(path: Path) -> None:
+    """A one-line error now for a file that is no GGUF at all (llama.cpp would only say "failed to init")."""
+    try:
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except OSError as exc:
+        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
+    if magic != GGUF_MAGIC:
+        raise ModelError(f"{path} is not a GGUF model file: pass a llama.cpp .gguf model (e.g. a 7B instruct Q4_K_M)")
 
 
 def _model_name(path: Path) -> str:
