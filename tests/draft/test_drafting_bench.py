@@ -1,0 +1,127 @@
+"""bench/drafting.py: transcripts without times become timed transcripts, predictions come out in score.py's
+format, and the default drafter, run on real dev items of ../shared/data/minutes, clears a floor."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from minutes.draft.extractive import split_sentences
+from tests.conftest import DATA, ROOT, missing
+
+MINUTES_DATA = DATA / "minutes"
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_drafting", ROOT / "bench" / "drafting.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+
+
+def write_set(root: Path) -> Path:
+    """A two-item data folder in the shared set's format, with a score.py that is the shared one's."""
+    data = root / "data"
+    data.mkdir(parents=True)
+    turns = [
+        {"speaker": "Lan", "text": "Good morning. We agreed to repair the roof in July.", "start": None, "end": None},
+        {"speaker": "UNKNOWN", "text": "  ", "start": None, "end": None},
+        {"speaker": "Minh", "text": "I will send the quote by Friday.", "start": None, "end": None},
+    ]
+    for item in ("a", "b"):
+        (data / f"{item}.transcript.json").write_text(json.dumps(turns), encoding="utf-8")
+        ref = {"lang": "en", "summary": "Lan said the roof is repaired in July.", "decisions": None}
+        (data / f"{item}.ref.json").write_text(json.dumps(ref), encoding="utf-8")
+    (root / "score.py").write_text("TYPES = ()\n", encoding="utf-8")
+    return root
+
+
+def test_turns_get_synthetic_word_times_and_speakers():
+    transcript = bench.build_transcript(
+        [
+            {"speaker": "Lan", "text": "One two three."},
+            {"speaker": "", "text": ""},
+            {"speaker": "UNKNOWN", "text": "Bốn năm."},
+        ],
+        "vi",
+    )
+    first, second = transcript.segments
+    assert [w.text for w in first.words] == [" One", " two", " three."]
+    assert first.start == 0.0 and first.end == pytest.approx(3 * bench.SECONDS_PER_WORD - 0.05)
+    assert second.start == pytest.approx(first.end + bench.TURN_GAP)
+    assert first.speaker == "Lan" and second.speaker is None and second.words[0].speaker is None
+    assert transcript.language == "vi" and transcript.duration >= second.end
+    # the drafter's sentences take their spans from these word times
+    assert [(s.start, s.end) for s in split_sentences(transcript)] == [
+        (first.start, first.end),
+        (second.start, second.end),
+    ]
+
+
+def test_a_data_folder_is_found_from_its_root_or_its_data_folder(tmp_path):
+    root = write_set(tmp_path / "set")
+    for given in (root, root / "data"):
+        dataset = bench.locate(given)
+        assert dataset.data == root / "data" and dataset.score_py == root / "score.py" and dataset.split is None
+        assert bench.item_ids(dataset) == ["a", "b"]
+    assert bench.item_ids(dataset, ["b*"]) == ["b"]
+    with pytest.raises(SystemExit, match="no items"):
+        bench.item_ids(dataset, ["zzz"])
+    with pytest.raises(SystemExit, match="not a folder"):
+        bench.locate(tmp_path / "nowhere")
+    (root / "score.py").unlink()
+    with pytest.raises(SystemExit, match=r"no score\.py"):
+        bench.locate(root)
+
+
+def test_action_items_read_as_owner_task_and_due():
+    assert bench.action_text("Send the quote.", "Minh", "by Friday") == "Minh: Send the quote. (by Friday)"
+    assert bench.action_text("Send the quote by Friday.", None, "by Friday") == "Send the quote by Friday."
+
+
+def test_the_floor_is_the_first_150_words():
+    transcript = bench.build_transcript([{"speaker": "A", "text": " ".join(f"w{i}" for i in range(400))}], "en")
+    pred = bench.floor_prediction(transcript)
+    assert pred["summary"] == [" ".join(f"w{i}" for i in range(150))] and pred["decisions"] == []
+
+
+# -- real data, real embedding model -------------------------------------------------------------------------------
+
+# short items in both languages (seconds to draft), and one AMI meeting for decisions and action items
+ITEMS = ["dialogsum_test_0", "vi_vietmedsum_dev_02", "vi_vietmedsum_dev_04", "ami_ES2009a"]
+
+
+@pytest.mark.model
+def test_the_default_drafter_on_dev_items_clears_the_floor(tmp_path):
+    if not (MINUTES_DATA / "score.py").is_file():
+        missing(f"the drafting data set is not at {MINUTES_DATA}")
+    pytest.importorskip("rouge_score", reason="pip install -e '.[dev]' installs rouge-score")
+    dataset = bench.locate(MINUTES_DATA)
+    scorer = bench.load_scorer(dataset.score_py)
+    figures = bench.draft_items("extractive", dataset, ITEMS, tmp_path, log=lambda _: None)
+    floor = bench.draft_items(bench.FLOOR, dataset, ITEMS, tmp_path / "floor", log=lambda _: None)
+    assert set(figures["items"]) == set(ITEMS) and floor["items"]
+    scores, floors = {}, {}
+    for item in ITEMS:
+        pred = json.loads((tmp_path / f"{item}.pred.json").read_text(encoding="utf-8"))
+        assert set(pred) == {"summary", "decisions", "action_items"} and pred["summary"]
+        assert all(isinstance(x, str) and x for key in pred for x in pred[key])
+        ref = bench.reference(dataset, item)
+        scores[item] = bench.score_item(scorer, ref, pred)
+        floors[item] = bench.score_item(
+            scorer, ref, json.loads((tmp_path / "floor" / f"{item}.pred.json").read_text(encoding="utf-8"))
+        )
+    mean = bench.aggregate(list(scores.values()))
+    assert mean["rouge1"] >= 0.20 and mean["rougeLsum"] >= 0.14, mean
+    ami = scores["ami_ES2009a"]
+    assert ami["decisions"]["n_gold"] == 1 and ami["action_items"]["n_gold"] == 4
