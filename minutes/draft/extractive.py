@@ -24,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from minutes.draft import rewrite
 from minutes.draft.base import DraftOptions
 from minutes.draft.embed import Embedder, LexicalEmbedder, load_embedder
+from minutes.draft.rewrite import Rules, clean, reported
 from minutes.hooks import Hook, null_hook
 from minutes.model import ActionItem, MeetingInfo, Minutes, Point, Span, Topic, Transcript, nfc
 
@@ -87,8 +89,30 @@ def _sentence_ranges(text: str, abbreviations: frozenset[str]) -> list[tuple[int
     return out
 
 
-def split_sentences(transcript: Transcript, abbreviations: Sequence[str] = ()) -> list[Sentence]:
-    """Sentences in recording order; each span comes from its words' timestamps, clipped to its segment."""
+def _run_on_ranges(text: str, a: int, b: int, breaks: Matcher | None, most: int) -> list[tuple[int, int]]:
+    """A run-on "sentence" longer than `most` words (speech recognised without punctuation) cut into statements
+    of about half to all of `most` words, at a clause break ("nhưng", "bởi vì", "and") where there is one."""
+    words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
+    if len(words) <= most:
+        return [(a, b)]
+    starts = {m.start() + a for m in breaks.pattern.finditer(text, a, b)} if breaks and breaks.pattern else set()
+    pieces, first = [], 0
+    for k in range(1, len(words)):
+        length = k - first
+        if (words[k][0] in starts and length >= most // 2) or length >= most:
+            pieces.append((words[first][0], words[k - 1][1]))
+            first = k
+    pieces.append((words[first][0], words[-1][1]))
+    if len(pieces) > 1 and len(text[pieces[-1][0] : pieces[-1][1]].split()) < most // 4:  # a scrap joins the last
+        pieces[-2:] = [(pieces[-2][0], pieces[-1][1])]
+    return pieces
+
+
+def split_sentences(
+    transcript: Transcript, abbreviations: Sequence[str] = (), breaks: Matcher | None = None, most: int = 32
+) -> list[Sentence]:
+    """Sentences in recording order; each span comes from its words' timestamps, clipped to its segment. Run-ons
+    longer than `most` words are cut at clause `breaks` (see `_run_on_ranges`)."""
     abbrev = frozenset(a.lower().rstrip(".") for a in abbreviations)
     sentences = []
     for index, seg in enumerate(transcript.segments):
@@ -96,7 +120,8 @@ def split_sentences(transcript: Transcript, abbreviations: Sequence[str] = ()) -
         if not text:
             continue
         char_word = _char_to_word(text, [nfc(w.text) for w in seg.words])
-        for a, b in _sentence_ranges(text, abbrev):
+        ranges = [r for a, b in _sentence_ranges(text, abbrev) for r in _run_on_ranges(text, a, b, breaks, most)]
+        for a, b in ranges:
             if char_word is not None:
                 first, last = char_word[a], char_word[b - 1]
                 start, end = seg.words[first].start, seg.words[last].end
@@ -185,6 +210,8 @@ class Cues:
     not_names: frozenset[str] = frozenset()
     deadline: Matcher = field(default_factory=Matcher)
     topic_intro: Matcher = field(default_factory=Matcher)
+    clause_breaks: Matcher = field(default_factory=Matcher)
+    rules: Rules = field(default_factory=lambda: Rules("und"))
 
 
 def _base_language(language: str | None) -> str:
@@ -227,6 +254,22 @@ def _load_cues(code: str) -> Cues:
         not_names=frozenset(nfc(n) for n in owner.get("not_names", [])),
         deadline=Matcher(section("deadline").get("phrases", ()), section("deadline").get("regex", ())),
         topic_intro=Matcher(section("topic").get("intro", ())),
+        clause_breaks=Matcher(data.get("clause_breaks", ())),
+        rules=_rules(code, data),
+    )
+
+
+def _rules(code: str, data: dict) -> Rules:
+    report = data.get("report", {})
+    return Rules(
+        language=code,
+        disfluencies=tuple(nfc(w) for w in data.get("disfluencies", [])),
+        default_verb=nfc(report.get("default", "")),
+        openers=tuple((nfc(a), nfc(b)) for a, b in report.get("openers", [])),
+        pronouns=tuple((nfc(a), nfc(b)) for a, b in report.get("pronouns", [])),
+        first_person=tuple(nfc(w) for w in report.get("first_person", [])),
+        decision_subject=nfc(report.get("decision_subject", "")),
+        roles=frozenset(w.lower() for w in report.get("roles", [])),
     )
 
 
@@ -257,6 +300,11 @@ def _strip_fillers(text: str, cues: Cues) -> str:
             break
     rest = rest.lstrip(" ,;:.!?…–—-")
     return _capitalise(rest) if re.search(r"\w", rest) else text
+
+
+def written(text: str, cues: Cues) -> str:
+    """A spoken sentence as the drafter reads it: cleaned (`rewrite.clean`), openers that carry nothing off."""
+    return _strip_fillers(clean(text, cues.rules), cues)
 
 
 def _only_fillers(text: str, cues: Cues) -> bool:
@@ -390,10 +438,13 @@ def find_owner(sentences: Sequence[Sentence], index: int, cues: Cues) -> str | N
     return s.speaker
 
 
-def answer_to(sentences: Sequence[Sentence], index: int, within: float = 15.0) -> int | None:
-    """The sentence answering a question: the next one or two, from another (known) speaker, soon after."""
+def answer_to(
+    sentences: Sequence[Sentence], index: int, within: float = 15.0, any_sentence: bool = False
+) -> int | None:
+    """The sentence answering a question (or, with `any_sentence`, any request): the next one or two, from another
+    (known) speaker, soon after."""
     s = sentences[index]
-    if not s.question:
+    if not s.question and not any_sentence:
         return None
     for j in range(index + 1, min(index + 3, len(sentences))):
         nxt = sentences[j]
@@ -402,12 +453,24 @@ def answer_to(sentences: Sequence[Sentence], index: int, within: float = 15.0) -
     return None
 
 
-def takes_on(reply: Sentence, cues: Cues) -> bool:
+def takes_on(reply: Sentence, cues: Cues, request: str = "") -> bool:
     """Whether a reply takes a request on ("Sure, I can do that"), rather than answer with a task of its own."""
     head = " ".join(reply.text.split()[:6])
     if cues.owner_accept.search(head):
         return True
-    return reply.n_words <= 4 and bool(cues.owner_acknowledge.search(reply.text))
+    acknowledged = bool(cues.owner_acknowledge.search(" ".join(reply.text.split()[:2])))
+    if reply.n_words <= 4 and acknowledged:
+        return True
+    # "Yes, I will book it tomorrow." answering "Can you book the room?": the same task, taken on
+    # (the acknowledgement may already be trimmed off as a filler: a reply that opens with the commitment counts too)
+    commits = cues.owner_self.search(reply.text)
+    opens = acknowledged or bool(commits and commits.start() == 0)
+    return opens and bool(request and commits and _shared_word(request, reply.text))
+
+
+def _shared_word(a: str, b: str) -> bool:
+    long_words = {w for w in re.findall(r"\w{4,}", a.lower())}
+    return bool(long_words & set(re.findall(r"\w{4,}", b.lower())))
 
 
 def is_decision(s: Sentence, cues: Cues) -> bool:
@@ -587,6 +650,182 @@ def centrality(raw: np.ndarray, members: Sequence[int], weights: np.ndarray) -> 
     return _minmax(sims)
 
 
+# -- people -------------------------------------------------------------------------------------------------------
+
+_ANONYMOUS = re.compile(r"SPEAKER_\d+|UNKNOWN|unknown", re.IGNORECASE)
+
+
+def _speakers(s: Sentence) -> list[str]:
+    return [s.speaker] if s.speaker else []
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics, for matching names heard by ASR ("Min") against written ones ("Minh Trần")."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _near(a: str, b: str) -> bool:
+    """The same name word, or one letter off for words of 3+ letters (ASR drops or swaps a letter)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+def match_person(said: str, people: Sequence[str]) -> str | None:
+    """The one person in `people` that `said` names ("Min" -> "Minh Tran", "the User Interface Designer" ->
+    "User Interface"): all words of a listed name in what was said, else a word of it one letter off."""
+    words = re.findall(r"\w+", _fold(said))
+    whole = [p for p in people if (pw := re.findall(r"\w+", _fold(p))) and all(w in words for w in pw)]
+    if len(whole) == 1:
+        return whole[0]
+    near = [p for p in people if any(_near(w, x) for w in words for x in re.findall(r"\w+", _fold(p)) if len(w) >= 3)]
+    return near[0] if len(set(near)) == 1 else None
+
+
+def speaker_names(sentences: Sequence[Sentence], meeting: MeetingInfo, cues: Cues) -> dict[str, str]:
+    """What to call each speaker: a named label as it is; an anonymous one (SPEAKER_2) gets an attendee's name
+    when the meeting shows it: the person addressed by name who answers ("Minh, can you ...?" - "Yes, I will ..."),
+    the chair as the one who opens the meeting, and the last attendee left for the last voice left."""
+    labels = list(dict.fromkeys(s.speaker for s in sentences if s.speaker))
+    names = {label: label for label in labels if not _ANONYMOUS.fullmatch(label)}
+    people = [p for p in dict.fromkeys(meeting.attendees or [meeting.chair]) if p and p not in names.values()]
+    unnamed = [label for label in labels if label not in names]
+    if not unnamed or not people:
+        return names
+
+    def assign(label: str, person: str) -> None:
+        if label in unnamed and person in people:
+            names[label] = person
+            unnamed.remove(label)
+            people.remove(person)
+
+    for i, s in enumerate(sentences):
+        called = _vocative(s.text, cues) if s.question or cues.owner_request.search(s.text) else None
+        person = match_person(called, people) if called else None
+        reply = answer_to(sentences, i, any_sentence=True)
+        if person and reply is not None:
+            assign(sentences[reply].speaker or "", person)
+    chair = match_person(meeting.chair, people) if meeting.chair else None
+    if chair and sentences[0].speaker:
+        assign(sentences[0].speaker, chair)
+    if len(unnamed) == 1 and len(people) == 1:
+        assign(unnamed[0], people[0])
+    return names
+
+
+# -- decisions and tasks ------------------------------------------------------------------------------------------
+
+
+def _allowance(n_words: int, per_words: int, least: int) -> int:
+    """How many decisions or tasks a meeting of `n_words` words can plausibly hold: a cap on cue-phrase false
+    alarms that grows with the meeting instead of a fixed threshold."""
+    return max(least, round(n_words / per_words))
+
+
+def pick_decisions(sentences: Sequence[Sentence], cues: Cues, relevance: np.ndarray, n_words: int) -> dict[int, str]:
+    """Decisions, worded as minutes state them; when cue phrases fire more often than a meeting of this length holds
+    decisions, the most central of them (what the meeting was about), later ones first among equals (meetings
+    sum up what they decided at the end)."""
+    found = [i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and is_decision(s, cues)]
+    position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
+    found.sort(key=lambda i: -(relevance[i] + 0.3 * position[i]))
+    keep = sorted(found[: _allowance(n_words, 1200, 4)])
+    return {i: rewrite.decision(sentences[i].text, cues.rules) for i in keep}
+
+
+def pick_actions(
+    sentences: Sequence[Sentence], cues: Cues, names: dict[str, str], n_words: int
+) -> dict[int, tuple[ActionItem, list[int]]]:
+    """Action items: the task worded as an instruction, the owner named (speaker or attendee), the due date as said,
+    and the spans of the request and of the reply that took it on. Ranked by how sure the cues are (a due date, a
+    named owner, a reply taking it on) and capped like decisions."""
+    people = list(dict.fromkeys(names.values()))
+    deadlines = {i: find_deadline(s.text, cues) for i, s in enumerate(sentences)}
+    candidates = [
+        i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and is_action(s, cues, deadlines[i])
+    ]
+    items: dict[int, tuple[ActionItem, list[int]]] = {}
+    merged: set[int] = set()
+    scores: dict[int, float] = {}
+    for i in candidates:
+        if i in merged:
+            continue
+        s = sentences[i]
+        owner = find_owner(sentences, i, cues)
+        owner = names.get(owner or "") or (match_person(owner, people) if owner else None) or owner
+        used = [i]
+        due = deadlines[i]
+        reply = answer_to(sentences, i)
+        if reply is not None and takes_on(sentences[reply], cues, s.text):
+            merged.add(reply)
+            used.append(reply)
+            due = due or deadlines[reply]
+        item = ActionItem(rewrite.task(s.text, task_start(s.text, cues)), owner, due, [sentences[k].span for k in used])
+        items[i] = (item, used)
+        named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
+        scores[i] = 2.0 * bool(due) + 1.5 * named + 1.0 * (len(used) > 1) + 0.2 * min(s.n_words, 20) / 20
+    keep = sorted(sorted(items, key=lambda i: -scores[i])[: _allowance(n_words, 900, 5)])
+    return {i: items[i] for i in keep}
+
+
+def task_start(text: str, cues: Cues) -> int:
+    """Where the task itself starts: after "I will", "can you", "Minh will", when only a name, fillers or a stance
+    come before; 0 when the sentence is the task ("Giao cho phòng Tài chính ...")."""
+    for matcher in (cues.owner_request, cues.owner_self):
+        m = matcher.search(text)
+        if m and len(text[: m.start()].split()) <= 4:
+            return m.end()
+    name = _named_subject(text, cues)
+    if name:
+        rest_at = text.find(name.split()[-1]) + len(name.split()[-1])
+        verb = cues.subject_verbs.search(text[rest_at:])
+        if verb and not text[rest_at : rest_at + verb.start()].strip(" ,"):
+            return rest_at + verb.end()
+    return 0
+
+
+# -- the summary --------------------------------------------------------------------------------------------------
+
+
+def summary_budget(n_words: int, scale: float = 2.2) -> int:
+    """Words for the meeting's summary: grows with the square root of its length, as human summaries do (a
+    200-word dialogue gets ~30 words, a 1,000-word talk ~70, an hour-long meeting ~200)."""
+    return int(np.clip(scale * n_words**0.5, 25, 250))
+
+
+def summary_points(
+    sentences: Sequence[Sentence],
+    worded: dict[int, str],
+    relevance: np.ndarray,
+    unit: np.ndarray,
+    n_words: int,
+    opts: ExtractiveOptions,
+) -> list[int]:
+    """The meeting's summary: central sentences, kept apart by MMR, until the word budget is spent; the opening
+    counts extra (meetings open by stating what they are about), in recording order."""
+    pool = list(worded)
+    if not pool:
+        return []
+    position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
+    score = relevance * (1.0 + opts.lead_weight * np.exp(-position / 0.1))
+    budget = summary_budget(n_words, opts.summary_scale)
+    chosen, used = [], 0
+    for i in mmr(pool, score, unit, min(len(pool), 40), lam=0.6):
+        if used >= budget:
+            break
+        chosen.append(i)
+        used += len(worded[i].split())
+    return sorted(chosen)
+
+
 # -- the drafter --------------------------------------------------------------------------------------------------
 
 
@@ -599,7 +838,9 @@ class ExtractiveOptions:
     chance_quantile: float = 0.99  # a boundary must be deeper than this quantile of chance dips (see chance_depth)
     topic_summary_sentences: int = 3
     summary_sentences: tuple[int, int] = (3, 5)
-    min_point_words: int = 5  # shorter sentences say too little to stand alone in the minutes
+    min_point_words: int = 6  # shorter sentences say too little to stand alone in the minutes
+    summary_scale: float = 3.0  # summary words per square root of the meeting's words (see summary_budget)
+    lead_weight: float = 0.5  # extra weight of the meeting's opening in the summary (see summary_points)
     title_words: int = 9
 
 
@@ -632,32 +873,13 @@ class ExtractiveDrafter:
         if options.language and _base_language(options.language) != language:
             hook("warning", message=f"the extractive drafter cannot translate: the minutes stay in {language}")
 
-        sentences = split_sentences(transcript, cues.abbreviations)
-        if not sentences:
+        spoken = split_sentences(transcript, cues.abbreviations, cues.clause_breaks)
+        # cue phrases, owners and wording work on the cleaned text; spans and speakers stay those of what was said
+        sentences = [replace(s, text=written(s.text, cues)) for s in spoken]
+        if not any(s.n_words for s in sentences):
             minutes.notes.append(no_speech_note(options.language or language))
             return minutes
-
-        embedder = self._embedder
-        if embedder is None:
-            embedder, why = load_embedder(opts.embedder)
-            if why:
-                hook("warning", message=why)
-        total = len(sentences)
-        texts = [s.text for s in sentences]
-
-        def progress(done: int, n: int) -> None:
-            hook("draft", completed=done, total=n, stage="embed")
-
-        progress(0, total)
-        try:
-            raw = np.asarray(embedder.embed(texts, progress), dtype=np.float64)
-        except (RuntimeError, OSError, ValueError) as exc:
-            # this drafter is the last resort when the LLM fails: a broken model must not take it down too
-            if isinstance(embedder, LexicalEmbedder):
-                raise
-            hook("warning", message=f"topic boundaries from word overlap only (the embedding model failed: {exc})")
-            raw = np.asarray(LexicalEmbedder().embed(texts, progress), dtype=np.float64)
-        raw = _unit_rows(raw)
+        raw = self._embed(sentences, opts, hook)
         unit = centred(raw)  # redundancy between sentences, without the direction all of them share
         weights = np.array([min(s.n_words, 20) for s in sentences], dtype=np.float64)
 
@@ -681,69 +903,79 @@ class ExtractiveDrafter:
         # short sentences make poor points and their embeddings are noisy: damp them rather than rule them out
         relevance *= np.minimum(1.0, weights / 8.0) ** 0.5
 
+        names = speaker_names(sentences, meeting, cues)
+        n_words = sum(s.n_words for s in sentences)
+        decisions = pick_decisions(sentences, cues, relevance, n_words)
+        actions = pick_actions(sentences, cues, names, n_words)
+        worded = {
+            i: text
+            for i, s in enumerate(sentences)
+            if s.quotable and not s.question and s.n_words >= opts.min_point_words
+            if (text := reported(s.text, names.get(s.speaker or ""), cues.rules))
+        }
+        for i, text in decisions.items():  # a decision in the summary reads as one ("The meeting agreed ...")
+            if i in worded:
+                worded[i] = text
+
         def point(i: int) -> Point:
             s = sentences[i]
-            return Point(_strip_fillers(s.text, cues), [s.span], [s.speaker] if s.speaker else [])
+            return Point(worded.get(i) or s.text, [s.span], [s.speaker] if s.speaker else [])
 
-        def quotable(members: Sequence[int], listed: Collection[int] = ()) -> list[int]:
-            """Candidates for a summary, best kind first: statements of some length that are not an agenda
-            announcement (the title says it) nor already listed as a decision or task."""
-            good = [i for i in members if sentences[i].quotable and not sentences[i].question]
-            fresh = [i for i in good if i not in anchors and i not in listed]
-            for pool in (fresh, good):
-                if long_enough := [i for i in pool if sentences[i].n_words >= opts.min_point_words]:
-                    return long_enough
-            return fresh or good
-
-        decisions = {i for i, s in enumerate(sentences) if s.quotable and is_decision(s, cues)}
-        deadlines = {i: find_deadline(s.text, cues) for i, s in enumerate(sentences)}
-        actions = {i for i, s in enumerate(sentences) if s.quotable and is_action(s, cues, deadlines[i])}
-
-        merged: set[int] = set()
-
-        def action_item(i: int) -> ActionItem | None:
-            if i not in actions or i in merged:
-                return None
-            item = ActionItem(
-                _strip_fillers(sentences[i].text, cues),
-                find_owner(sentences, i, cues),
-                deadlines[i],
-                [sentences[i].span],
-            )
-            # "Could you print the guide?" - "Sure, I can do that by Friday." is one task: the reply taking it on adds
-            # its span and perhaps the deadline, and is not listed again
-            reply = answer_to(sentences, i)
-            if reply is not None and takes_on(sentences[reply], cues):
-                merged.add(reply)
-                item.due = item.due or deadlines[reply]
-                item.spans.append(sentences[reply].span)
-            return item
+        listed = set(decisions) | {i for item in actions.values() for i in item[1]}
 
         for members in groups:
             # a topic's discussion summary leaves out what its decisions and tasks will say anyway
-            pick = mmr(quotable(members, decisions | actions), relevance, unit, _topic_points(len(members), opts))
+            pool = [i for i in members if i in worded and i not in listed] or [i for i in members if i in worded]
+            pick = mmr(pool, relevance, unit, _topic_points(len(members), opts))
             minutes.topics.append(
                 Topic(
                     title=self._title(members, sentences, relevance, cues, opts),
                     summary=[point(i) for i in sorted(pick)],
-                    decisions=[point(i) for i in members if i in decisions],
-                    action_items=[item for i in members if (item := action_item(i))],
+                    decisions=[
+                        Point(decisions[i], [sentences[i].span], _speakers(sentences[i]))
+                        for i in members
+                        if i in decisions
+                    ],
+                    action_items=[actions[i][0] for i in members if i in actions],
                     span=Span(sentences[members[0]].start, sentences[members[-1]].end),
                 )
             )
-
-        # the overall summary: central sentences weighted by how much of the meeting their topic took, kept apart
-        share = np.zeros(len(sentences))
-        duration = max(sentences[-1].end - sentences[0].start, 1e-9)
-        for members in groups:
-            share[members] = ((sentences[members[-1]].end - sentences[members[0]].start) / duration) ** 0.5
-        low, high = opts.summary_sentences
-        k = int(np.clip(len(groups), low, high))
-        summary = mmr(quotable(range(len(sentences))), relevance * share, unit, k, lam=0.6)
-        minutes.summary = [point(i) for i in sorted(summary)]
-        minutes.open_questions = [point(i) for i in open_questions(sentences, cues, actions)]
-        hook("draft", completed=total, total=total, stage="done")
+        summary = summary_points(sentences, worded, relevance, unit, n_words, opts)
+        minutes.summary = [point(i) for i in summary]
+        minutes.open_questions = [point(i) for i in open_questions(sentences, cues, set(actions))]
+        hook("draft", completed=len(sentences), total=len(sentences), stage="done")
         return minutes
+
+    def _embed(self, sentences: Sequence[Sentence], opts: ExtractiveOptions, hook: Hook) -> np.ndarray:
+        """Unit sentence vectors. Backchannels ("Yeah.", "Mm-hmm.") are not embedded: they take the vector of the
+        sentence before them (they belong to its moment), which also spares most of the time on chatty meetings."""
+        embedder = self._embedder
+        if embedder is None:
+            embedder, why = load_embedder(opts.embedder)
+            if why:
+                hook("warning", message=why)
+        keep = [i for i, s in enumerate(sentences) if s.n_words >= 3] or list(range(len(sentences)))
+        texts = [sentences[i].text for i in keep]
+
+        def progress(done: int, n: int) -> None:
+            hook("draft", completed=done, total=n, stage="embed")
+
+        progress(0, len(texts))
+        try:
+            vectors = np.asarray(embedder.embed(texts, progress), dtype=np.float64)
+        except (RuntimeError, OSError, ValueError) as exc:
+            # this drafter is the last resort when the LLM fails: a broken model must not take it down too
+            if isinstance(embedder, LexicalEmbedder):
+                raise
+            hook("warning", message=f"topic boundaries from word overlap only (the embedding model failed: {exc})")
+            vectors = np.asarray(LexicalEmbedder().embed(texts, progress), dtype=np.float64)
+        raw = np.zeros((len(sentences), vectors.shape[1]))
+        raw[keep] = vectors
+        source = np.maximum.accumulate(
+            np.where(np.isin(np.arange(len(sentences)), keep), np.arange(len(sentences)), -1)
+        )
+        source[source < 0] = keep[0]
+        return _unit_rows(raw[source])
 
     @staticmethod
     def _title(

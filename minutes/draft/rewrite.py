@@ -1,0 +1,170 @@
+"""From what was said to what minutes say: cleaning spoken sentences and rewriting them in the third person.
+
+The extractive drafter quotes sentences; minutes are written in reported speech. These rules rewrite a selected
+sentence without adding anything it did not say: transcript tags ({vocalsound}), fillers and repeated words go;
+a stance opener becomes a reporting verb with the speaker's name ("I think we should use rubber" ->
+"Marketing suggested that the team should use rubber"); "we" becomes the team (then "they"); a task loses its
+doer, who goes in the owner column ("Minh, can you book the room by Monday?" -> "Book the room by Monday.").
+What cannot be rewritten (a stray "I" or "my") is reported by `first_person`, and the drafter leaves such a
+sentence out of the summary. The words per language live in the cue files (`[report]`, `disfluencies`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_TAG = re.compile(r"\{[a-z_]+\}|\[(?:laughter|noise|inaudible|music|crosstalk)\]", re.IGNORECASE)
+_SPELLED = re.compile(r"(?<!\w)((?:[A-Za-z]_){1,}[A-Za-z]?_?)(?!\w)")  # AMI spells letters out: L_C_D_ -> LCD
+_REPEAT = re.compile(r"(?<!\w)(\w+(?:['’]\w+)?)(?:[\s,]+\1)+(?!\w)", re.IGNORECASE)
+_SPACE_BEFORE = re.compile(r"\s+([,.;:?!…])")
+_PUNCT_RUN = re.compile(r"([,;:])(?:\s*[,;:])+")
+_LEAD = " ,;:.!?…–—-"
+
+
+def _word_pattern(phrase: str) -> str:
+    return r"\s+".join(re.escape(w) for w in phrase.split()).replace("'", "['’]")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One language's rewriting words (from its cue file's `disfluencies` and `[report]`)."""
+
+    language: str
+    disfluencies: tuple[str, ...] = ()
+    default_verb: str = ""
+    openers: tuple[tuple[str, str], ...] = ()
+    pronouns: tuple[tuple[str, str], ...] = ()
+    first_person: tuple[str, ...] = ()
+    decision_subject: str = ""
+    roles: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        def alternation(words: Sequence[str]) -> re.Pattern[str] | None:
+            parts = [_word_pattern(w) for w in sorted(words, key=len, reverse=True) if w.strip()]
+            return re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)", re.IGNORECASE) if parts else None
+
+        object.__setattr__(self, "_fillers", alternation(self.disfluencies))
+        object.__setattr__(self, "_first", alternation(self.first_person))
+        openers = [(re.compile(rf"{_word_pattern(a)}(?!\w)", re.IGNORECASE), b) for a, b in self.openers]
+        object.__setattr__(self, "_openers", openers)
+        object.__setattr__(self, "_pronoun_any", alternation([a for a, _ in self.pronouns]))
+
+
+def _pure_stance(verb: str) -> bool:
+    """A reporting verb that only reports a view ("thought that", "cho rằng"), with no subject of its own."""
+    return verb.endswith(("that", "rằng")) and "the team" not in verb
+
+
+def clean(text: str, rules: Rules) -> str:
+    """Spoken text as it would be written: no tags, fillers, stutters or false-start letters; tidy punctuation."""
+    text = _TAG.sub(" ", text)
+    text = _SPELLED.sub(lambda m: m.group(1).replace("_", ""), text)
+    pattern = rules._fillers  # type: ignore[attr-defined]
+    if pattern is not None:
+        text = pattern.sub(" ", text)
+    if rules.language == "en":  # "w w would", "Right s": letters cut off by a restart
+        text = re.sub(r"(?<![\w'’])(?![aAI](?!\w))[a-zA-Z](?![\w'’])", " ", text)
+    text = _REPEAT.sub(r"\1", text)
+    text = _SPACE_BEFORE.sub(r"\1", " ".join(text.split()))
+    text = _PUNCT_RUN.sub(r"\1", text)
+    text = re.sub(r"([,;:])(?=[.?!…])", "", text)
+    return text.strip(" ,;:–—-")
+
+
+def first_person(text: str, rules: Rules) -> bool:
+    pattern = rules._first  # type: ignore[attr-defined]
+    return bool(pattern and pattern.search(text))
+
+
+def _third_person(text: str, rules: Rules, subject: str, seen: bool = False) -> str:
+    """First-person plural rewritten in reading order: the first "we" becomes `subject`, later ones "they" (English
+    reported speech); other languages take the cue file's replacement as it is."""
+    table = {_fold_key(a): b for a, b in rules.pronouns}
+    pattern = rules._pronoun_any  # type: ignore[attr-defined]
+    if pattern is None:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal seen
+        replacement = table[_fold_key(match.group())]
+        if rules.language != "en" or not replacement.startswith("the team"):
+            return replacement
+        rest = replacement[len("the team") :]
+        if not seen:
+            seen = True
+            return subject + rest
+        if match.group().lower() in ("us", "ourselves"):
+            return "them"
+        return "their" if rest == "'s" else "they" + {" is": " are", " has": " have"}.get(rest, rest)
+
+    return " ".join(pattern.sub(swap, text).split())
+
+
+def _fold_key(phrase: str) -> str:
+    return " ".join(phrase.lower().replace("’", "'").split())
+
+
+def display_name(name: str, rules: Rules) -> str:
+    """A role label reads as a role ("Project Manager" -> "The Project Manager"); a person's name as it is."""
+    words = name.lower().split()
+    if rules.language == "en" and words and all(w in rules.roles for w in words):
+        return f"The {name}"
+    return name
+
+
+def _lower_first(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].islower() and first not in ("I",):
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip(" ,;:–—-")
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def reported(text: str, name: str | None, rules: Rules) -> str | None:
+    """`text` (cleaned, fillers off) in reported speech, with `name` as the speaker when known; None when a first
+    person is left that the rules cannot rewrite."""
+    verb, rest = rules.default_verb, text
+    stance = False
+    for pattern, mapped in rules._openers:  # type: ignore[attr-defined]
+        if m := pattern.match(text):
+            verb, rest, stance = mapped, text[m.end() :].lstrip(_LEAD), True
+            break
+    if len(rest.split()) < 3:
+        return None
+    subject = "the team" if rules.language == "en" else ""
+    rest = _third_person(rest, rules, subject, seen="the team" in verb)
+    if name:
+        out = f"{display_name(name, rules)} {verb} {_lower_first(rest)}"
+    elif stance and _pure_stance(verb):
+        out = _capitalise(rest)  # "I think the roof leaks" said by nobody known: the statement alone
+    else:
+        out = _capitalise(_third_person(text, rules, subject))
+    out = _sentence(" ".join(out.split()))
+    return None if first_person(out, rules) else out
+
+
+def decision(text: str, rules: Rules) -> str:
+    """A decision as minutes state it: "We agreed to ..." -> "The meeting agreed to ..."; stance openers off."""
+    for pattern, mapped in rules._openers:  # type: ignore[attr-defined]
+        if (m := pattern.match(text)) and _pure_stance(mapped):
+            text = text[m.end() :].lstrip(_LEAD)
+            break
+    return _sentence(_capitalise(_third_person(text, rules, rules.decision_subject)))
+
+
+def task(text: str, start: int) -> str:
+    """The task from `start` on (after its doer and "will"/"can you"), as an instruction: "Book the room."."""
+    body = text[start:].strip(_LEAD)
+    body = re.sub(r",\s*[\w\s.]{1,30}\?$", "", body)  # "... by Friday, Minh?"
+    body = body.rstrip(" ?!.…,")
+    return _sentence(_capitalise(body)) if len(body.split()) >= 2 else _sentence(_capitalise(text.strip(_LEAD)))
