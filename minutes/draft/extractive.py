@@ -197,13 +197,16 @@ class Cues:
     abbreviations: tuple[str, ...] = ()
     decision: Matcher = field(default_factory=Matcher)
     decision_not: Matcher = field(default_factory=Matcher)
+    decision_closing: Matcher = field(default_factory=Matcher)
     action: Matcher = field(default_factory=Matcher)
     action_weak: Matcher = field(default_factory=Matcher)
     action_not: Matcher = field(default_factory=Matcher)
+    action_present: Matcher = field(default_factory=Matcher)
     owner_self: Matcher = field(default_factory=Matcher)
     owner_request: Matcher = field(default_factory=Matcher)
     owner_accept: Matcher = field(default_factory=Matcher)
     owner_acknowledge: Matcher = field(default_factory=Matcher)
+    owner_assign: tuple[str, ...] = ()
     owner_titles: tuple[str, ...] = ()
     owner_units: tuple[str, ...] = ()
     subject_verbs: Matcher = field(default_factory=Matcher)
@@ -241,13 +244,16 @@ def _load_cues(code: str) -> Cues:
         abbreviations=tuple(data.get("abbreviations", [])),
         decision=Matcher(section("decision").get("phrases", ()), section("decision").get("regex", ())),
         decision_not=Matcher(section("decision").get("not", ())),
+        decision_closing=Matcher(section("decision").get("closing", ())),
         action=Matcher(section("action").get("phrases", ()), section("action").get("regex", ())),
         action_weak=Matcher(section("action").get("weak", ())),
         action_not=Matcher(section("action").get("not", ())),
+        action_present=Matcher(section("action").get("present", ())),
         owner_self=Matcher(owner.get("self", ())),
         owner_request=Matcher(owner.get("request", ())),
         owner_accept=Matcher(owner.get("accept", ())),
         owner_acknowledge=Matcher(owner.get("acknowledge", ())),
+        owner_assign=tuple(nfc(v) for v in owner.get("assign", [])),
         owner_titles=_longest_first(owner.get("titles", [])),
         owner_units=_longest_first(owner.get("units", [])),
         subject_verbs=Matcher(owner.get("subject_verbs", ())),
@@ -270,6 +276,8 @@ def _rules(code: str, data: dict) -> Rules:
         first_person=tuple(nfc(w) for w in report.get("first_person", [])),
         decision_subject=nfc(report.get("decision_subject", "")),
         roles=frozenset(w.lower() for w in report.get("roles", [])),
+        second_person=tuple(nfc(w) for w in report.get("second_person", [])),
+        dangling=frozenset(nfc(w).lower() for w in report.get("dangling", [])),
     )
 
 
@@ -730,50 +738,128 @@ def _allowance(n_words: int, per_words: int, least: int) -> int:
     return max(least, round(n_words / per_words))
 
 
-def pick_decisions(sentences: Sequence[Sentence], cues: Cues, relevance: np.ndarray, n_words: int) -> dict[int, str]:
+def pick_decisions(
+    sentences: Sequence[Sentence],
+    cues: Cues,
+    relevance: np.ndarray,
+    n_words: int,
+    opts_late: float = 1.0,
+    per: int = 1200,
+) -> dict[int, str]:
     """Decisions, worded as minutes state them; when cue phrases fire more often than a meeting of this length holds
     decisions, the most central of them (what the meeting was about), later ones first among equals (meetings
     sum up what they decided at the end)."""
-    found = [i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and is_decision(s, cues)]
+    end = max(sentences[-1].end, 1e-9)
+
+    def recap(s: Sentence) -> bool:  # the chair summing up: "the buttons will be rubber"
+        said = cues.decision_closing.search(s.text)
+        return s.start / end > 0.8 and bool(said) and not s.question and not cues.decision_not.search(s.text)
+
+    found = [i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and (is_decision(s, cues) or recap(s))]
+    worded = {i: rewrite.decision(sentences[i].text, cues.rules) for i in found}
+    # a decision is the meeting's: one still in someone's first person ("I was thinking ...") is an opinion
+    found = [i for i in found if not rewrite.first_person(worded[i], cues.rules)]
     position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
-    found.sort(key=lambda i: -(relevance[i] + 0.3 * position[i]))
-    keep = sorted(found[: _allowance(n_words, 1200, 4)])
-    return {i: rewrite.decision(sentences[i].text, cues.rules) for i in keep}
+    found.sort(key=lambda i: -(relevance[i] + opts_late * position[i]))
+    keep = sorted(found[: _allowance(n_words, per, 4)])
+    return {i: worded[i] for i in keep}
 
 
-def pick_actions(
-    sentences: Sequence[Sentence], cues: Cues, names: dict[str, str], n_words: int
-) -> dict[int, tuple[ActionItem, list[int]]]:
+Tasks = dict[int, list[tuple[ActionItem, list[int]]]]
+
+
+def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str], n_words: int) -> Tasks:
     """Action items: the task worded as an instruction, the owner named (speaker or attendee), the due date as said,
-    and the spans of the request and of the reply that took it on. Ranked by how sure the cues are (a due date, a
-    named owner, a reply taking it on) and capped like decisions."""
+    and the spans of the request and of the reply that took it on. A sentence that hands tasks to several named
+    people ("the designer will work on X and Marketing is going to do Y") gives one item each. Ranked by how sure
+    the cues are (a due date, a named owner, a reply taking it on, said in the closing part where meetings hand out
+    work) and capped like decisions."""
     people = list(dict.fromkeys(names.values()))
     deadlines = {i: find_deadline(s.text, cues) for i, s in enumerate(sentences)}
-    candidates = [
-        i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and is_action(s, cues, deadlines[i])
-    ]
-    items: dict[int, tuple[ActionItem, list[int]]] = {}
+    end = max(sentences[-1].end, 1e-9)
+    found: list[tuple[float, int, ActionItem, list[int]]] = []
     merged: set[int] = set()
-    scores: dict[int, float] = {}
-    for i in candidates:
-        if i in merged:
+    for i, s in enumerate(sentences):
+        if i in merged or not s.quotable or s.n_words < 4:
             continue
-        s = sentences[i]
+        closing = 1.0 * (s.start / end > 0.75)
+        handed = assignments(s.text, people, cues)
+        if handed:
+            for owner, a, b in handed:
+                task = rewrite.task(s.text[:b], a, cues.rules)
+                found.append(
+                    (3.5 + closing + 2.0 * bool(deadlines[i]), i, ActionItem(task, owner, deadlines[i], [s.span]), [i])
+                )
+            continue
+        if not is_action(s, cues, deadlines[i]):
+            continue
+        if done_in_meeting(s.text, cues):
+            continue
+        start = task_start(s.text, cues)
+        if not start and not deadlines[i] and not is_request_form(s.text, cues):
+            continue  # "..., so I will attempt": a commitment deep in a sentence about something else
         owner = find_owner(sentences, i, cues)
         owner = names.get(owner or "") or (match_person(owner, people) if owner else None) or owner
-        used = [i]
-        due = deadlines[i]
+        used, due = [i], deadlines[i]
         reply = answer_to(sentences, i)
         if reply is not None and takes_on(sentences[reply], cues, s.text):
             merged.add(reply)
             used.append(reply)
             due = due or deadlines[reply]
-        item = ActionItem(rewrite.task(s.text, task_start(s.text, cues)), owner, due, [sentences[k].span for k in used])
-        items[i] = (item, used)
+        item = ActionItem(rewrite.task(s.text, start, cues.rules), owner, due, [sentences[k].span for k in used])
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
-        scores[i] = 2.0 * bool(due) + 1.5 * named + 1.0 * (len(used) > 1) + 0.2 * min(s.n_words, 20) / 20
-    keep = sorted(sorted(items, key=lambda i: -scores[i])[: _allowance(n_words, 900, 5)])
-    return {i: items[i] for i in keep}
+        score = 2.0 * bool(due) + 1.5 * named + 1.0 * (len(used) > 1) + closing + 0.2 * min(s.n_words, 20) / 20
+        found.append((score, i, item, used))
+    found.sort(key=lambda f: -f[0])
+    tasks: Tasks = {}
+    for _, i, item, used in sorted(found[: _allowance(n_words, 1500, 5)], key=lambda f: f[1]):
+        tasks.setdefault(i, []).append((item, used))
+    return tasks
+
+
+def assignments(text: str, people: Sequence[str], cues: Cues) -> list[tuple[str, int, int]]:
+    """Tasks handed to named people in one sentence: (person, where the task starts, where it ends), for each
+    "<person> [up to three words] will|is going to|... <task>", the task running to the next such hand-over."""
+    verbs = [v for v in cues.owner_assign if v]
+    if not verbs or not people:
+        return []
+    verb = "|".join(rewrite._word_pattern(v) for v in sorted(verbs, key=len, reverse=True))
+    hits = []
+    for person in people:
+        if _ANONYMOUS.fullmatch(person):
+            continue
+        name = rewrite._word_pattern(person)
+        pattern = rf"(?<!\w){name}(?:\s+[\w'’]+){{0,3}}?\s+(?:{verb})(?!\w)"
+        hits += [
+            (m.start(), m.end() + len(text[m.end() :]) - len(text[m.end() :].lstrip()), person)
+            for m in re.finditer(pattern, text, re.IGNORECASE)
+        ]
+    hits.sort()
+    out = []
+    for k, (_, task_at, person) in enumerate(hits):
+        stop = hits[k + 1][0] if k + 1 < len(hits) else len(text)
+        clause = text[task_at:stop]
+        trimmed = re.sub(r"(?:[\s,;]+(?:and|the|and the|và|còn))+\s*$", "", clause, flags=re.IGNORECASE)
+        if len(trimmed.split()) >= 2:
+            out.append((person, task_at, task_at + len(trimmed)))
+    return out
+
+
+def is_request_form(text: str, cues: Cues) -> bool:
+    """A sentence that is a task as a whole ("Giao cho phòng Tài chính ...", "Sheila will draft ...")."""
+    return bool(_named_subject(text, cues) or _titled_name(text, cues)) or any(
+        (m := matcher.search(text)) is not None and m.start() == 0 for matcher in (cues.action, cues.owner_request)
+    )
+
+
+def done_in_meeting(text: str, cues: Cues) -> bool:
+    """ "I'll show you the slides", "let me go first": what the speaker does there and then is no task."""
+    commit = cues.owner_self.search(text)
+    if commit is None:
+        return False
+    after = text[commit.end() :].lstrip(" ,")
+    now = cues.action_present.search(after)
+    return now is not None and now.start() == 0
 
 
 def task_start(text: str, cues: Cues) -> int:
@@ -781,7 +867,7 @@ def task_start(text: str, cues: Cues) -> int:
     come before; 0 when the sentence is the task ("Giao cho phòng Tài chính ...")."""
     for matcher in (cues.owner_request, cues.owner_self):
         m = matcher.search(text)
-        if m and len(text[: m.start()].split()) <= 4:
+        if m and len(text[: m.start()].split()) <= 6:
             return m.end()
     name = _named_subject(text, cues)
     if name:
@@ -808,6 +894,7 @@ def summary_points(
     unit: np.ndarray,
     n_words: int,
     opts: ExtractiveOptions,
+    rules: Rules,
 ) -> list[int]:
     """The meeting's summary: central sentences, kept apart by MMR, until the word budget is spent; the opening
     counts extra (meetings open by stating what they are about), in recording order."""
@@ -815,7 +902,8 @@ def summary_points(
     if not pool:
         return []
     position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
-    score = relevance * (1.0 + opts.lead_weight * np.exp(-position / 0.1))
+    standing = np.array([rewrite.standing(s.text, rules) for s in sentences])
+    score = relevance * standing * (1.0 + opts.lead_weight * np.exp(-position / 0.1))
     budget = summary_budget(n_words, opts.summary_scale)
     chosen, used = [], 0
     for i in mmr(pool, score, unit, min(len(pool), 40), lam=0.6):
@@ -839,6 +927,9 @@ class ExtractiveOptions:
     topic_summary_sentences: int = 3
     summary_sentences: tuple[int, int] = (3, 5)
     min_point_words: int = 6  # shorter sentences say too little to stand alone in the minutes
+    run_on_words: int = 32  # an unpunctuated stretch longer than this is cut at clause breaks (split_sentences)
+    words_per_decision: int = 1200  # at most one decision per this many words (at least 4): see _allowance
+    decision_late: float = 1.0  # how much later decisions rank above earlier ones (meetings recap at the end)
     summary_scale: float = 3.0  # summary words per square root of the meeting's words (see summary_budget)
     lead_weight: float = 0.5  # extra weight of the meeting's opening in the summary (see summary_points)
     title_words: int = 9
@@ -873,7 +964,7 @@ class ExtractiveDrafter:
         if options.language and _base_language(options.language) != language:
             hook("warning", message=f"the extractive drafter cannot translate: the minutes stay in {language}")
 
-        spoken = split_sentences(transcript, cues.abbreviations, cues.clause_breaks)
+        spoken = split_sentences(transcript, cues.abbreviations, cues.clause_breaks, opts.run_on_words)
         # cue phrases, owners and wording work on the cleaned text; spans and speakers stay those of what was said
         sentences = [replace(s, text=written(s.text, cues)) for s in spoken]
         if not any(s.n_words for s in sentences):
@@ -905,7 +996,7 @@ class ExtractiveDrafter:
 
         names = speaker_names(sentences, meeting, cues)
         n_words = sum(s.n_words for s in sentences)
-        decisions = pick_decisions(sentences, cues, relevance, n_words)
+        decisions = pick_decisions(sentences, cues, relevance, n_words, opts.decision_late, opts.words_per_decision)
         actions = pick_actions(sentences, cues, names, n_words)
         worded = {
             i: text
@@ -921,7 +1012,7 @@ class ExtractiveDrafter:
             s = sentences[i]
             return Point(worded.get(i) or s.text, [s.span], [s.speaker] if s.speaker else [])
 
-        listed = set(decisions) | {i for item in actions.values() for i in item[1]}
+        listed = set(decisions) | {k for items in actions.values() for _, used in items for k in used}
 
         for members in groups:
             # a topic's discussion summary leaves out what its decisions and tasks will say anyway
@@ -936,11 +1027,11 @@ class ExtractiveDrafter:
                         for i in members
                         if i in decisions
                     ],
-                    action_items=[actions[i][0] for i in members if i in actions],
+                    action_items=[item for i in members for item, _ in actions.get(i, [])],
                     span=Span(sentences[members[0]].start, sentences[members[-1]].end),
                 )
             )
-        summary = summary_points(sentences, worded, relevance, unit, n_words, opts)
+        summary = summary_points(sentences, worded, relevance, unit, n_words, opts, cues.rules)
         minutes.summary = [point(i) for i in summary]
         minutes.open_questions = [point(i) for i in open_questions(sentences, cues, set(actions))]
         hook("draft", completed=len(sentences), total=len(sentences), stage="done")

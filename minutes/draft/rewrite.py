@@ -39,6 +39,8 @@ class Rules:
     first_person: tuple[str, ...] = ()
     decision_subject: str = ""
     roles: frozenset[str] = frozenset()
+    second_person: tuple[str, ...] = ()
+    dangling: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         def alternation(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -47,6 +49,7 @@ class Rules:
 
         object.__setattr__(self, "_fillers", alternation(self.disfluencies))
         object.__setattr__(self, "_first", alternation(self.first_person))
+        object.__setattr__(self, "_second", alternation(self.second_person))
         openers = [(re.compile(rf"{_word_pattern(a)}(?!\w)", re.IGNORECASE), b) for a, b in self.openers]
         object.__setattr__(self, "_openers", openers)
         object.__setattr__(self, "_pronoun_any", alternation([a for a, _ in self.pronouns]))
@@ -76,6 +79,19 @@ def clean(text: str, rules: Rules) -> str:
 def first_person(text: str, rules: Rules) -> bool:
     pattern = rules._first  # type: ignore[attr-defined]
     return bool(pattern and pattern.search(text))
+
+
+def standing(text: str, rules: Rules) -> float:
+    """How well a sentence stands alone as a summary point, in (0, 1]: lower when it addresses someone ("you")
+    or breaks off mid-clause ("... and the buttons and")."""
+    score = 1.0
+    second = rules._second  # type: ignore[attr-defined]
+    if second is not None and second.search(text):
+        score *= 0.6
+    words = re.findall(r"[\w'’]+", text.lower())
+    if words and words[-1] in rules.dangling:
+        score *= 0.6
+    return score
 
 
 def _third_person(text: str, rules: Rules, subject: str, seen: bool = False) -> str:
@@ -162,9 +178,9 @@ def decision(text: str, rules: Rules) -> str:
     return _sentence(_capitalise(_third_person(text, rules, rules.decision_subject)))
 
 
-def task(text: str, start: int) -> str:
+def task(text: str, start: int, rules: Rules) -> str:
     """The task from `start` on (after its doer and "will"/"can you"), as an instruction: "Book the room."."""
-    body = text[start:].strip(_LEAD)
+    body = _third_person(text[start:].strip(_LEAD), rules, "the team")
     body = re.sub(r",\s*[\w\s.]{1,30}\?$", "", body)  # "... by Friday, Minh?"
     body = body.rstrip(" ?!.…,")
     return _sentence(_capitalise(body)) if len(body.split()) >= 2 else _sentence(_capitalise(text.strip(_LEAD)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +16,7 @@ from minutes.draft.extractive import split_sentences
 from tests.conftest import DATA, ROOT, missing
 
 MINUTES_DATA = DATA / "minutes"
+FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'll|I'd|me|my|we|we're|we've|we'll|us|our)\b", re.IGNORECASE)
 
 
 def _bench() -> ModuleType:
@@ -121,7 +123,16 @@ def test_the_default_drafter_on_dev_items_clears_the_floor(tmp_path):
         floors[item] = bench.score_item(
             scorer, ref, json.loads((tmp_path / "floor" / f"{item}.pred.json").read_text(encoding="utf-8"))
         )
-    mean = bench.aggregate(list(scores.values()))
-    assert mean["rouge1"] >= 0.20 and mean["rougeLsum"] >= 0.14, mean
+    mean, floor_mean = bench.aggregate(list(scores.values())), bench.aggregate(list(floors.values()))
+    # the first 150 words are a strong floor (meetings open by stating what they are about): beaten clearly
+    assert mean["rouge1"] >= floor_mean["rouge1"] + 0.05 and mean["rougeLsum"] >= floor_mean["rougeLsum"] + 0.05
+    assert mean["rouge1"] >= 0.30, mean
+    for item in ITEMS:  # every language beats its floor on its own
+        assert scores[item]["rouge1"] >= floors[item]["rouge1"] - 0.02, (item, scores[item], floors[item])
     ami = scores["ami_ES2009a"]
     assert ami["decisions"]["n_gold"] == 1 and ami["action_items"]["n_gold"] == 4
+    # minutes are in the third person, with the speakers' names (AMI's speakers are named by role)
+    pred = json.loads((tmp_path / "ami_ES2009a.pred.json").read_text(encoding="utf-8"))
+    assert not any(FIRST_PERSON.search(point) for point in pred["summary"]), pred["summary"]
+    roles = ("The Project Manager", "Marketing", "The Industrial Designer", "User Interface")
+    assert sum(point.startswith(roles) for point in pred["summary"]) >= len(pred["summary"]) // 2, pred["summary"]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from minutes.draft import rewrite
 from minutes.draft.base import DraftOptions
 from minutes.draft.embed import LexicalEmbedder
 from minutes.draft.extractive import (
@@ -18,18 +19,22 @@ from minutes.draft.extractive import (
     ExtractiveDrafter,
     ExtractiveOptions,
     Sentence,
+    assignments,
     find_deadline,
     find_owner,
     is_action,
     is_decision,
     load_cues,
+    match_person,
     mmr,
+    speaker_names,
     split_sentences,
     topic_starts,
     written,
 )
+from minutes.draft.rewrite import reported
 from minutes.model import MeetingInfo, Minutes, Segment, Transcript, Word, nfc
-from tests.conftest import join_clips, missing
+from tests.conftest import ROOT, join_clips, missing
 
 EN, VI = load_cues("en"), load_cues("vi")
 
@@ -671,3 +676,144 @@ def test_options_are_fields_of_extractive_options():
     assert {"embedder", "window", "min_topic_sentences", "min_topic_seconds"} <= set(
         ExtractiveOptions.__dataclass_fields__
     )
+
+
+# -- minutes written like minutes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cues", "spoken", "name", "minute"),
+    [
+        (
+            EN,
+            "I think we should use rubber for our case.",
+            "Marketing",
+            "Marketing suggested that the team should use rubber for their case.",
+        ),
+        (EN, "I think the battery is too expensive.", None, "The battery is too expensive."),
+        (
+            EN,
+            "Let's start the weekly planning meeting.",
+            "Lan Nguyen",
+            "Lan Nguyen proposed to start the weekly planning meeting.",
+        ),
+        (
+            EN,
+            "The estimate came in ten percent over our plan.",
+            "Project Manager",
+            "The Project Manager noted that the estimate came in ten percent over the team's plan.",
+        ),
+        (EN, "I was at the depot on Monday.", "Minh", None),  # a first person the rules cannot rewrite
+        (VI, "chúng ta nên kê chân cao khi ngủ", None, "Nên kê chân cao khi ngủ."),
+        (
+            VI,
+            "Tôi đề nghị phòng Tài chính rà soát lại dự toán.",
+            "Anh Nam",
+            "Anh Nam đề nghị phòng Tài chính rà soát lại dự toán.",
+        ),
+        (VI, "Tôi đã đi kiểm tra hôm qua.", None, None),
+    ],
+)
+def test_reported_speech(cues, spoken, name, minute):
+    assert reported(written(spoken, cues), name, cues.rules) == minute
+
+
+@pytest.mark.parametrize(
+    ("cues", "spoken", "clean_text"),
+    [
+        (
+            EN,
+            "So um we we're going {disfmarker} going with the uh L_C_D_ screen , you know .",
+            "We're going with the LCD screen.",
+        ),
+        (EN, "{vocalsound} Yeah .", "Yeah."),
+        (VI, "các cái triệu chứng thì nó ạ rất là rõ", "Các triệu chứng nó rất là rõ"),
+    ],
+)
+def test_spoken_text_is_cleaned(cues, spoken, clean_text):
+    assert written(spoken, cues) == clean_text
+
+
+def test_decisions_are_the_meetings_and_tasks_are_instructions():
+    assert rewrite.decision("We agreed to hold the next meeting before we approve the quote.", EN.rules) == (
+        "The meeting agreed to hold the next meeting before they approve the quote."
+    )
+    sentences = sentences_of(
+        [
+            (
+                "SPEAKER_00",
+                "In the meantime, the Industrial Designer over here is gonna work on the look and feel design "
+                "and the Marketing Expert is going to work on product evaluation.",
+            )
+        ]
+    )
+    handed = assignments(sentences[0].text, ["Industrial Designer", "Marketing", "Project Manager"], EN)
+    assert [(who, sentences[0].text[a:b]) for who, a, b in handed] == [
+        ("Industrial Designer", "work on the look and feel design"),
+        ("Marketing", "work on product evaluation."),
+    ]
+
+
+def test_run_on_speech_is_cut_into_statements():
+    text = " ".join(["từ", "đó"] * 30) + " nhưng " + " ".join(["bệnh", "nhân"] * 20)
+    transcript = Transcript("vi", 60.0, [Segment(0.0, 60.0, text)])
+    pieces = split_sentences(transcript, (), VI.clause_breaks, most=32)
+    assert len(pieces) >= 3 and all(p.n_words <= 32 for p in pieces)
+    assert " ".join(p.text for p in pieces) == text
+    assert pieces[1].start >= pieces[0].end
+
+
+@pytest.mark.parametrize(
+    ("said", "people", "who"),
+    [
+        ("Min", ["Lan Nguyen", "Minh Tran", "David Le"], "Minh Tran"),  # ASR dropped a letter
+        ("the User Interface Designer", ["Marketing", "User Interface"], "User Interface"),
+        ("Nam", ["Lan Nguyen", "Minh Tran"], None),
+        ("anh Hùng", ["Nguyễn Văn Hùng", "Trần Thị Lan"], "Nguyễn Văn Hùng"),
+    ],
+)
+def test_names_said_match_attendees(said, people, who):
+    assert match_person(said, people) == who
+
+
+def test_anonymous_voices_get_attendee_names_from_the_meeting():
+    sentences = sentences_of(
+        [
+            ("SPEAKER_1", "Good morning everyone, let's start."),
+            ("SPEAKER_3", "I will contact the contractor by Friday."),
+            ("SPEAKER_1", "Min, can you book the room by Monday?"),
+            ("SPEAKER_2", "Yes, I will book it tomorrow."),
+        ]
+    )
+    meeting = MeetingInfo(chair="Lan Nguyen", attendees=["Lan Nguyen", "Minh Tran", "David Le"])
+    names = speaker_names(sentences, meeting, EN)
+    assert names == {"SPEAKER_1": "Lan Nguyen", "SPEAKER_2": "Minh Tran", "SPEAKER_3": "David Le"}
+    assert speaker_names(sentences, MeetingInfo(), EN) == {}  # nothing to go on: the labels stay
+
+
+FIRST_PERSON_EN = re.compile(r"\b(?:I|I'm|I've|I'll|I'd|me|my|we|we're|we've|we'll|us|our)\b", re.IGNORECASE)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_sample_meeting_keeps_its_decisions_and_tasks_with_named_owners(base_model_dir, e5):
+    """`minutes run samples/meeting.flac --meta samples/meeting.yaml`'s transcript, drafted: both decisions, both
+    tasks (the reply taking the second on is not a third), owners named from the attendees, summary in the third
+    person."""
+    from minutes.job import load_meta
+    from minutes.pipeline import TranscriptPipeline
+
+    transcript = TranscriptPipeline.load(threads=2).run(ROOT / "samples" / "meeting.flac")
+    meeting = load_meta(ROOT / "samples" / "meeting.yaml")
+    minutes = ExtractiveDrafter(e5).draft(transcript, meeting)
+    check_grounded(minutes, transcript)
+    decisions = " | ".join(d.text for t in minutes.topics for d in t.decisions).lower()
+    assert "revised quote" in decisions and "next meeting" in decisions
+    tasks = [a for t in minutes.topics for a in t.action_items]
+    assert len(tasks) == 2, tasks
+    contractor, room = tasks
+    assert "contractor" in contractor.task.lower() and contractor.due == "by Friday"
+    assert "book" in room.task.lower() and "next Monday" in (room.due or "") and len(room.spans) == 2
+    assert {contractor.owner, room.owner} <= set(meeting.attendees) and room.owner == "Minh Tran"
+    assert minutes.summary and not any(FIRST_PERSON_EN.search(p.text) for p in minutes.summary)
+    assert not any(FIRST_PERSON_EN.search(p.text) for t in minutes.topics for p in t.summary)
