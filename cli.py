@@ -279,8 +279,8 @@ def run(
     drafter: Annotated[
         str | None,
         typer.Option(
-            help="extractive (no LLM; grounded, deterministic), llm (local LLM), or auto (LLM if installed) "
-            "[default: extractive; llm with --llm-model or --llm-url]."
+            help="extractive (no LLM; grounded, deterministic), hybrid (extractive selection worded by the LLM), "
+            "llm (LLM map-reduce), or auto (llm if installed) [default: extractive; llm with --llm-model/--llm-url]."
         ),
     ] = None,
     llm_model: Annotated[

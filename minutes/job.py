@@ -19,7 +19,7 @@ from minutes.export.minutes_text import write_minutes
 from minutes.hooks import Hook, null_hook
 from minutes.model import MeetingInfo, Minutes, Transcript
 
-DRAFTERS = ("auto", "llm", "extractive")
+DRAFTERS = ("auto", "llm", "hybrid", "extractive")
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,22 @@ def choose_template(template: str, language: str) -> str:
     return template
 
 
+def make_hybrid_drafter(llm: LLMSettings) -> Any:
+    """The extractive drafter's selection worded by the LLM `llm` names (a server's, or llama.cpp's)."""
+    from minutes.draft.hybrid import HybridDrafter
+
+    if llm.url:
+        from minutes.draft.remote import OpenAIEngine
+
+        engine: Any = OpenAIEngine(llm.url, model=llm.model, api_key=llm.api_key)
+        return HybridDrafter(engine, name=f"hybrid:server:{engine.model}")
+    from minutes.draft.llm import LlamaCppEngine, model_name, resolve_gguf
+
+    path = resolve_gguf(llm.model)
+    engine = LlamaCppEngine(path, threads=llm.threads, context=4096)  # parts are short: half the default context
+    return HybridDrafter(engine, name=f"hybrid:{model_name(path)}")
+
+
 def make_llm_drafter(llm: LLMSettings) -> Any:
     """The LLM drafter `llm` names: a server's (only when a URL is given), else llama.cpp on a local GGUF."""
     if llm.url:
@@ -137,7 +153,7 @@ def check_llm(llm: LLMSettings, drafter: str) -> None:
         from minutes.draft.remote import OpenAIEngine, api_base
 
         api_base(llm.url)
-        if drafter == "llm":
+        if drafter in ("llm", "hybrid"):
             OpenAIEngine(llm.url, model=llm.model, api_key=llm.api_key)
     elif llm.model:
         from minutes.draft.llm import resolve_gguf
@@ -154,9 +170,11 @@ def make_drafter(name: str, hook: Hook = null_hook, llm: LLMSettings | None = No
     if name == "extractive":
         return ExtractiveDrafter()
     try:
+        if name == "hybrid":
+            return make_hybrid_drafter(llm or LLMSettings())
         return make_llm_drafter(llm or LLMSettings())
     except (ModelError, ImportError) as exc:
-        if name == "llm":
+        if name in ("llm", "hybrid"):
             raise
         hook("warning", message=f"LLM drafter unavailable ({exc}); drafting without an LLM")
         return ExtractiveDrafter()

@@ -451,7 +451,7 @@ def check_gguf(path: Path) -> None:
         raise ModelError(f"{path} is not a GGUF model file: pass a llama.cpp .gguf model (e.g. a 7B instruct Q4_K_M)")
 
 
-def _model_name(path: Path) -> str:
+def model_name(path: Path) -> str:
     """The catalog id for a catalog install (…/qwen2.5-coder-1.5b-q4/model.gguf), else the file's name."""
     return path.parent.name if path.name == "model.gguf" else path.stem
 
@@ -562,7 +562,7 @@ class LlamaCppDrafter(LLMDrafter):
         self.llama = LlamaCppEngine(path, threads=threads, context=context, seed=seed)
         super().__init__(
             self.llama,
-            name=f"llama.cpp:{_model_name(path)}",
+            name=f"llama.cpp:{model_name(path)}",
             max_tokens=max_tokens,
             chunk_tokens=chunk_tokens,
         )
@@ -682,7 +682,7 @@ class TransformersDrafter(LLMDrafter):
         name = Path(text).name or text
         if gguf_file is None and (text.endswith(".gguf") or (not Path(text).exists() and "/" not in text)):
             path = resolve_gguf(model_id_or_path)  # a GGUF file or a catalog id
-            source, gguf_file, name = path.parent, path.name, _model_name(path)
+            source, gguf_file, name = path.parent, path.name, model_name(path)
         super().__init__(
             TransformersEngine(
                 source,

@@ -192,6 +192,8 @@ def test_an_unreachable_server_is_one_clear_error_or_a_warned_fallback() -> None
     warnings: list[str] = []
     drafter = make_drafter("auto", lambda step, **kw: warnings.append(kw["message"]), LLMSettings(url=url))
     assert drafter.name == "extractive" and "cannot be used" in warnings[0]
+    with pytest.raises(ModelError, match="cannot be used"):  # asked for by name: no silent fallback
+        make_drafter("hybrid", llm=LLMSettings(url=url))
 
 
 def test_cli_unreachable_url_and_non_gguf_model_are_one_line(data: Path, tmp_path: Path) -> None:
@@ -299,3 +301,12 @@ def test_empty_transcript_through_the_server_gives_minutes_with_a_note(llama_ser
     empty = Transcript(language="en", duration=2.0, source="silence.wav")
     minutes, used = draft_minutes(empty, MeetingInfo(), RemoteDrafter(address, api_key=key), DraftOptions(), hook)
     assert used == "extractive" and minutes.notes and "no speech" in warnings[0]
+
+
+@pytest.mark.model
+def test_the_hybrid_drafter_works_through_the_server_too(llama_server: tuple[str, str], data: Path) -> None:
+    address, key = llama_server
+    drafter = make_drafter("hybrid", llm=LLMSettings(url=address, api_key=key))
+    assert drafter.name.startswith("hybrid:server:")
+    minutes = drafter.draft(dialogue(data, "dialogsum_test_207"), MeetingInfo())
+    assert minutes.summary and not any("unusable" in note for note in minutes.notes)
