@@ -757,8 +757,13 @@ def pick_decisions(
 
     found = [i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and (is_decision(s, cues) or recap(s))]
     worded = {i: rewrite.decision(sentences[i].text, cues.rules) for i in found}
-    # a decision is the meeting's: one still in someone's first person ("I was thinking ...") is an opinion
-    found = [i for i in found if not rewrite.first_person(worded[i], cues.rules)]
+    # a decision is the meeting's: one still in someone's first person ("I was thinking ...") is an opinion, and
+    # one that breaks off ("... would be very important, because") says too little to be recorded
+    found = [
+        i
+        for i in found
+        if not rewrite.first_person(worded[i], cues.rules) and rewrite.standing(worded[i], cues.rules) == 1.0
+    ]
     position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
     found.sort(key=lambda i: -(relevance[i] + opts_late * position[i]))
     keep = sorted(found[: _allowance(n_words, per, 4)])
@@ -807,6 +812,8 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
             used.append(reply)
             due = due or deadlines[reply]
         item = ActionItem(rewrite.task(s.text, start, cues.rules), owner, due, [sentences[k].span for k in used])
+        if rewrite.first_person(item.task, cues.rules):
+            continue  # "... it's been brought to my attention": a speaker talking about themselves, not a task
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
         score = 2.0 * bool(due) + 1.5 * named + 1.0 * (len(used) > 1) + closing + 0.2 * min(s.n_words, 20) / 20
         found.append((score, i, item, used))
