@@ -307,6 +307,9 @@ def _strip_fillers(text: str, cues: Cues) -> str:
         else:
             break
     rest = rest.lstrip(" ,;:.!?…–—-")
+    # "... curved from one side, yeah." - a filler tagged on at the end goes too
+    while (tail := re.search(r",\s*(\w+)\W*$", rest)) and tail.group(1).lower() in cues.fillers:
+        rest = rest[: tail.start()] + rest[tail.end(1) :].replace(",", "")
     return _capitalise(rest) if re.search(r"\w", rest) else text
 
 
