@@ -193,6 +193,7 @@ class Matcher:
 class Cues:
     language: str
     no_speech: str = NO_SPEECH_EN
+    no_summary: str = "No sentence of the meeting could stand as a summary point: write the summary by hand."
     fillers: frozenset[str] = frozenset()
     abbreviations: tuple[str, ...] = ()
     decision: Matcher = field(default_factory=Matcher)
@@ -240,6 +241,7 @@ def _load_cues(code: str) -> Cues:
     return Cues(
         language=code,
         no_speech=nfc(data.get("no_speech", NO_SPEECH_EN)),
+        no_summary=nfc(data.get("no_summary", Cues.no_summary)),
         fillers=frozenset(nfc(f).lower() for f in data.get("fillers", [])),
         abbreviations=tuple(data.get("abbreviations", [])),
         decision=Matcher(section("decision").get("phrases", ()), section("decision").get("regex", ())),
@@ -1042,7 +1044,13 @@ class ExtractiveDrafter:
                 )
             )
         summary = summary_points(sentences, worded, relevance, unit, n_words, opts, cues.rules)
+        if not summary:  # only short sentences ("Yes." "Fine, thanks."): the longest one that is no first person
+            said = [i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 3]
+            said = [i for i in said if not rewrite.first_person(sentences[i].text, cues.rules)]
+            summary = sorted(sorted(said, key=lambda i: -sentences[i].n_words)[:1])
         minutes.summary = [point(i) for i in summary]
+        if not summary:
+            minutes.notes.append(cues.no_summary)
         minutes.open_questions = [point(i) for i in open_questions(sentences, cues, set(actions))]
         hook("draft", completed=len(sentences), total=len(sentences), stage="done")
         return minutes

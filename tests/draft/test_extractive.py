@@ -817,3 +817,15 @@ def test_the_sample_meeting_keeps_its_decisions_and_tasks_with_named_owners(base
     assert {contractor.owner, room.owner} <= set(meeting.attendees) and room.owner == "Minh Tran"
     assert minutes.summary and not any(FIRST_PERSON_EN.search(p.text) for p in minutes.summary)
     assert not any(FIRST_PERSON_EN.search(p.text) for t in minutes.topics for p in t.summary)
+
+
+def test_a_meeting_of_short_replies_still_gets_a_summary():
+    transcript, _ = meeting_transcript(
+        [[("SPEAKER_00", "Hello."), ("SPEAKER_01", "I am here now."), ("SPEAKER_00", "Good.")]], "en"
+    )
+    minutes = ExtractiveDrafter(LexicalEmbedder()).draft(transcript, MeetingInfo())
+    # nothing that stands on its own and is not in the first person: the minutes say so rather than quote "I"
+    assert minutes.summary == [] and minutes.notes == [EN.no_summary]
+    transcript, _ = meeting_transcript([[("SPEAKER_00", "Hello."), ("SPEAKER_01", "The room is ready.")]], "en")
+    minutes = ExtractiveDrafter(LexicalEmbedder()).draft(transcript, MeetingInfo())
+    assert [p.text for p in minutes.summary] == ["The room is ready."] and not minutes.notes
