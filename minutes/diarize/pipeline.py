@@ -1,23 +1,24 @@
 """Who spoke when, offline: pyannote's speaker-diarization pipeline on weights from the model catalog.
 
-pyannote.audio's `SpeakerDiarization` runs unchanged (segmentation with overlap handling, per-chunk speaker
-embeddings, pyannote's own agglomerative clustering, reconstruction); only the models differ from its hub
-defaults: segmentation-3.0 and a CAM++ embedding, both verified by sha256 from the catalog, no token, no
-network, telemetry off. Users with pyannote's official pipelines can pass `pipeline=` a local config.yaml or a
-hub id instead (`from_pretrained`).
+pyannote.audio's `SpeakerDiarization` runs its segmentation (with overlap handling) and reconstruction; the
+embedding step is cheaper (only each speaker's own frames), the clustering is ours (`minutes.diarize.clustering`)
+and the segmentation step adapts to the recording's length. The models are segmentation-3.0 and a CAM++
+embedding, both verified by sha256 from the catalog, no token, no network, telemetry off. Users with pyannote's
+official pipelines can pass `pipeline=` a local config.yaml or a hub id instead (`from_pretrained`).
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from minutes.catalog import ModelManager
+from minutes.diarize.clustering import ClusteringOptions, SpeakerClustering
 from minutes.errors import ModelError, UsageError
 from minutes.hooks import Hook, null_hook
 from minutes.model import SpeakerTurn
@@ -31,10 +32,17 @@ class DiarizeOptions:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
-    step: float = 0.5  # segmentation window step, as a fraction of its 10 s window: cost vs accuracy
-    threshold: float = 0.85  # centroid distance (unit embeddings) under which clusters merge; tuned, see BENCHMARKS
-    min_cluster_size: int = 4  # smaller clusters are folded into the nearest large one
+    # segmentation window step as a fraction of its 10 s window; None: adapt to the length (see `auto_step`)
+    step: float | None = None
+    clustering: ClusteringOptions = field(default_factory=ClusteringOptions)
     normalize_level: bool = True  # quiet far-field recordings (AMI: -35 to -51 dBFS) lose speech otherwise
+
+
+def auto_step(seconds: float) -> float:
+    """A 1 s step on short recordings (enough embeddings to tell six voices apart in 20 s), growing with the
+    length to the 5 s step on recordings of 5 minutes and more (embeddings dominate the cost): at least ~60
+    chunks per recording, and a bounded cost per audio minute."""
+    return round(min(0.5, max(0.1, seconds / 600.0)), 2)
 
 
 @dataclass
@@ -110,11 +118,11 @@ class Diarizer:
         self._unused_plda = PLDA.__new__(PLDA)
         self._pipelines: dict[float, Any] = {}
 
-    def _pipeline(self, options: DiarizeOptions) -> Any:
-        if options.step not in self._pipelines:
-            self._pipelines[options.step] = _pipeline_class()(
+    def _pipeline(self, step: float, clustering: ClusteringOptions) -> Any:
+        if step not in self._pipelines:
+            pipeline = _pipeline_class()(
                 segmentation=self.segmentation_model,
-                segmentation_step=options.step,
+                segmentation_step=step,
                 embedding=self.embedding_model,
                 embedding_exclude_overlap=True,
                 plda=self._unused_plda,
@@ -122,17 +130,11 @@ class Diarizer:
                 embedding_batch_size=1,
                 segmentation_batch_size=8,
             )
-        pipeline = self._pipelines[options.step]
-        pipeline.instantiate(
-            {
-                "segmentation": {"min_duration_off": 0.0},
-                "clustering": {
-                    "method": "centroid",
-                    "min_cluster_size": options.min_cluster_size,
-                    "threshold": options.threshold,
-                },
-            }
-        )
+            del pipeline.clustering  # a sub-pipeline with hyper-parameters of its own: ours has none
+            pipeline.instantiate({"segmentation": {"min_duration_off": 0.0}})
+            self._pipelines[step] = pipeline
+        pipeline = self._pipelines[step]
+        pipeline.clustering = SpeakerClustering(clustering)
         return pipeline
 
     def diarize(
@@ -151,7 +153,8 @@ class Diarizer:
         if options.normalize_level:
             samples = _normalize(samples)
         file = {"waveform": torch.from_numpy(samples[None, :].copy()), "sample_rate": SAMPLE_RATE, "uri": "audio"}
-        pipeline = self.official or self._pipeline(options)
+        step = options.step or auto_step(duration)
+        pipeline = self.official or self._pipeline(step, options.clustering)
 
         def progress(step: str, artifact: Any, file: Any = None, total: int | None = None, completed: Any = None):
             if total:
