@@ -340,8 +340,18 @@ def report(
 # -- main ---------------------------------------------------------------------------------------------------------
 
 
+def _common() -> ModuleType:
+    """bench/common.py, also when this file is imported (by its test) rather than run as a script."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import common
+
+    return common
+
+
 def worker(args: argparse.Namespace, dataset: DataSet, items: list[str]) -> dict[str, Any]:
-    from common import peak_rss_mb
+    peak_rss_mb = _common().peak_rss_mb
 
     figures = draft_items(args.worker, dataset, items, args.out / args.worker, log=lambda m: print(m, file=sys.stderr))
     figures["peak_rss_mb"] = peak_rss_mb()
@@ -365,20 +375,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         import tempfile
 
         args.out = Path(tempfile.mkdtemp(prefix="bench-drafting-"))
-    from common import emit, header, machine, run_worker
-
+    common = _common()
     if args.worker:
-        emit(worker(args, dataset, items))
+        common.emit(worker(args, dataset, items))
         return
     scorer = load_scorer(dataset.score_py)
-    info = machine(args.threads)
+    info = common.machine(args.threads)
     drafters = [d.strip() for d in args.drafter.split(",") if d.strip()]
     refs = {i: reference(dataset, i) for i in items}
     print(f"{len(items)} items from {dataset.data}; drafters: {', '.join(drafters)}; predictions in {args.out}")
     runs, scores = [], {}
     for drafter in drafters:
         extra = [str(args.data_dir), "--items", ",".join(items), "--out", str(args.out), "--threads", str(args.threads)]
-        run = run_worker(Path(__file__), drafter, extra)
+        run = common.run_worker(Path(__file__), drafter, extra)
         runs.append(run)
         if "skipped" in run:
             print(run["skipped"], file=sys.stderr)
@@ -387,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         scores[drafter] = {i: score_item(scorer, refs[i], preds[i]) for i in items}
     info["load_average_end"] = round(os.getloadavg()[0], 2)
     print(f"\n## Drafting quality, {dataset.data}\n")
-    print(header(info) + "\n")
+    print(common.header(info) + "\n")
     print(report(runs, items, refs, scores))
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "runs": runs, "scores": scores}, indent=1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -136,3 +137,42 @@ def test_the_default_drafter_on_dev_items_clears_the_floor(tmp_path):
     assert not any(FIRST_PERSON.search(point) for point in pred["summary"]), pred["summary"]
     roles = ("The Project Manager", "Marketing", "The Industrial Designer", "User Interface")
     assert sum(point.startswith(roles) for point in pred["summary"]) >= len(pred["summary"]) // 2, pred["summary"]
+
+
+def test_an_llm_without_its_model_is_skipped_with_a_line(monkeypatch, tmp_path):
+    from minutes import job
+    from minutes.errors import ModelError
+
+    def not_installed(name):
+        raise ModelError("model 'qwen2.5-coder-1.5b-q4' is not installed: run `minutes models install ...`")
+
+    monkeypatch.setattr(job, "make_drafter", not_installed)
+    dataset = bench.locate(write_set(tmp_path / "set"))
+    figures = bench.draft_items("llm", dataset, ["a"], tmp_path / "out", log=lambda _: None)
+    assert figures["skipped"].startswith("llm skipped:") and "not installed" in figures["skipped"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_bench_runs_unchanged_on_another_folder_of_the_format(tmp_path, capsys):
+    """Two shared items copied to a temporary folder with the shared score.py (no split.tsv): the floor drafter runs
+    in its worker, predictions land in --out, and the report has the per-language rows."""
+    if not (MINUTES_DATA / "score.py").is_file():
+        missing(f"the drafting data set is not at {MINUTES_DATA}")
+    pytest.importorskip("rouge_score", reason="pip install -e '.[dev]' installs rouge-score")
+    root = tmp_path / "other"
+    (root / "data").mkdir(parents=True)
+    shutil.copy(MINUTES_DATA / "score.py", root / "score.py")
+    for item in ("dialogsum_test_0", "vi_vietmedsum_dev_04"):
+        for kind in ("transcript", "ref"):
+            shutil.copy(MINUTES_DATA / "data" / f"{item}.{kind}.json", root / "data")
+    bench.main(
+        [str(root), "--drafter", bench.FLOOR, "--out", str(tmp_path / "pred"), "--json", str(tmp_path / "f.json")]
+    )
+    report = capsys.readouterr().out
+    assert "| lang=en | 1 | first-150-words |" in report and "| lang=vi | 1 | first-150-words |" in report
+    assert sorted(p.name for p in (tmp_path / "pred" / bench.FLOOR).iterdir()) == [
+        "dialogsum_test_0.pred.json",
+        "vi_vietmedsum_dev_04.pred.json",
+    ]
+    figures = json.loads((tmp_path / "f.json").read_text())
+    assert figures["scores"][bench.FLOOR]["vi_vietmedsum_dev_04"]["rouge1"] > 0.2
