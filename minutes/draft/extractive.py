@@ -89,19 +89,32 @@ def _sentence_ranges(text: str, abbreviations: frozenset[str]) -> list[tuple[int
     return out
 
 
-def _run_on_ranges(text: str, a: int, b: int, breaks: Matcher | None, most: int) -> list[tuple[int, int]]:
+def _run_on_ranges(
+    text: str, a: int, b: int, breaks: Matcher | None, most: int, soft: Matcher | None = None
+) -> list[tuple[int, int]]:
     """A run-on "sentence" longer than `most` words (speech recognised without punctuation) cut into statements
-    of about half to all of `most` words, at a clause break ("nhưng", "bởi vì", "and") where there is one."""
+    of about half to all of `most` words, at a clause break ("nhưng", "bởi vì", "and") where there is one, else
+    before the last word that may start a clause (`soft`: "chúng ta", "khi"), rather than inside a two-syllable
+    Vietnamese word ("cải | thiện")."""
     words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
     if len(words) <= most:
         return [(a, b)]
-    starts = {m.start() + a for m in breaks.pattern.finditer(text, a, b)} if breaks and breaks.pattern else set()
+
+    def positions(matcher: Matcher | None) -> set[int]:
+        return {m.start() for m in matcher.pattern.finditer(text, a, b)} if matcher and matcher.pattern else set()
+
+    starts, soft_starts = positions(breaks), positions(soft)
     pieces, first = [], 0
     for k in range(1, len(words)):
         length = k - first
-        if (words[k][0] in starts and length >= most // 2) or length >= most:
-            pieces.append((words[first][0], words[k - 1][1]))
-            first = k
+        if words[k][0] in starts and length >= most // 2:
+            cut = k
+        elif length >= most:
+            cut = next((j for j in range(k, first + most // 2, -1) if words[j][0] in soft_starts), k)
+        else:
+            continue
+        pieces.append((words[first][0], words[cut - 1][1]))
+        first = cut
     pieces.append((words[first][0], words[-1][1]))
     if len(pieces) > 1 and len(text[pieces[-1][0] : pieces[-1][1]].split()) < most // 4:  # a scrap joins the last
         pieces[-2:] = [(pieces[-2][0], pieces[-1][1])]
@@ -109,7 +122,11 @@ def _run_on_ranges(text: str, a: int, b: int, breaks: Matcher | None, most: int)
 
 
 def split_sentences(
-    transcript: Transcript, abbreviations: Sequence[str] = (), breaks: Matcher | None = None, most: int = 32
+    transcript: Transcript,
+    abbreviations: Sequence[str] = (),
+    breaks: Matcher | None = None,
+    most: int = 32,
+    soft: Matcher | None = None,
 ) -> list[Sentence]:
     """Sentences in recording order; each span comes from its words' timestamps, clipped to its segment. Run-ons
     longer than `most` words are cut at clause `breaks` (see `_run_on_ranges`)."""
@@ -120,7 +137,7 @@ def split_sentences(
         if not text:
             continue
         char_word = _char_to_word(text, [nfc(w.text) for w in seg.words])
-        ranges = [r for a, b in _sentence_ranges(text, abbrev) for r in _run_on_ranges(text, a, b, breaks, most)]
+        ranges = [r for a, b in _sentence_ranges(text, abbrev) for r in _run_on_ranges(text, a, b, breaks, most, soft)]
         for a, b in ranges:
             if char_word is not None:
                 first, last = char_word[a], char_word[b - 1]
@@ -215,6 +232,7 @@ class Cues:
     deadline: Matcher = field(default_factory=Matcher)
     topic_intro: Matcher = field(default_factory=Matcher)
     clause_breaks: Matcher = field(default_factory=Matcher)
+    clause_starts: Matcher = field(default_factory=Matcher)
     rules: Rules = field(default_factory=lambda: Rules("und"))
 
 
@@ -263,6 +281,7 @@ def _load_cues(code: str) -> Cues:
         deadline=Matcher(section("deadline").get("phrases", ()), section("deadline").get("regex", ())),
         topic_intro=Matcher(section("topic").get("intro", ())),
         clause_breaks=Matcher(data.get("clause_breaks", ())),
+        clause_starts=Matcher(data.get("clause_starts", ())),
         rules=_rules(code, data),
     )
 
@@ -976,7 +995,9 @@ class ExtractiveDrafter:
         if options.language and _base_language(options.language) != language:
             hook("warning", message=f"the extractive drafter cannot translate: the minutes stay in {language}")
 
-        spoken = split_sentences(transcript, cues.abbreviations, cues.clause_breaks, opts.run_on_words)
+        spoken = split_sentences(
+            transcript, cues.abbreviations, cues.clause_breaks, opts.run_on_words, cues.clause_starts
+        )
         # cue phrases, owners and wording work on the cleaned text; spans and speakers stay those of what was said
         sentences = [replace(s, text=written(s.text, cues)) for s in spoken]
         if not any(s.n_words for s in sentences):

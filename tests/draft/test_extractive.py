@@ -829,3 +829,11 @@ def test_a_meeting_of_short_replies_still_gets_a_summary():
     transcript, _ = meeting_transcript([[("SPEAKER_00", "Hello."), ("SPEAKER_01", "The room is ready.")]], "en")
     minutes = ExtractiveDrafter(LexicalEmbedder()).draft(transcript, MeetingInfo())
     assert [p.text for p in minutes.summary] == ["The room is ready."] and not minutes.notes
+
+
+def test_run_on_speech_without_a_break_is_cut_before_a_clause_start():
+    # 40 syllables with no clause break: the cut falls before "chúng ta", not inside "cải thiện"
+    text = " ".join(["tình", "trạng"] * 12) + " chúng ta " + " ".join(["cải", "thiện"] * 7)
+    transcript = Transcript("vi", 60.0, [Segment(0.0, 60.0, text)])
+    first, second = split_sentences(transcript, (), VI.clause_breaks, most=32, soft=VI.clause_starts)
+    assert first.text.endswith("tình trạng") and second.text.startswith("chúng ta")
