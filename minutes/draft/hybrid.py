@@ -123,6 +123,12 @@ class HybridDrafter:
         self.extractive = extractive or ExtractiveDrafter()
         self.options = options or HybridOptions()
 
+    def close(self) -> None:
+        """Let the model go now (llama.cpp's memory and its loopback listener), not at garbage collection."""
+        close = getattr(self.engine, "close", None)
+        if close is not None:
+            close()
+
     def draft(
         self,
         transcript: Transcript,
