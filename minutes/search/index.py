@@ -1,0 +1,361 @@
+"""The archive index: SQLite (FTS5 for words, float32 BLOBs for meaning) and hybrid search over passages.
+
+Layout. A meeting is a list of units (segments or turns); a passage is a window of `WINDOW` consecutive units,
+starting every `STRIDE` units (plus one window flush with the meeting's end), so an answer that straddles two
+segments is still one hit. Words: an FTS5 table over each passage, as written and diacritics-folded (`text.fold`),
+porter-stemmed. Meaning: one e5 vector per unit (embedding units rather than passages costs each unit one pass
+instead of WINDOW/STRIDE, and nothing is truncated at e5's 512 tokens); a passage scores as the best of its units'
+cosines, blended with their mean. The two rankings are fused by reciprocal rank (no score calibration needed).
+
+Crash safety. Vectors are computed before anything is written; a meeting is then replaced in one transaction, so an
+interrupted update leaves the meeting as it was (or absent if it was new), and running `minutes index` again repairs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from minutes.search.encoder import Encoder
+from minutes.search.meeting import Meeting
+from minutes.search.text import fold, words
+
+WINDOW = 5
+STRIDE = 2
+CANDIDATES = 100  # per ranking, before fusion
+RRF_K = 60
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+MAX_WEIGHT = 0.7  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_WEIGHT) * mean of units
+
+# Words that carry no topic in a question to an archive ("what did they say about ..."): left out of the word
+# query, which keeps OR-queries from touching every passage. The meaning side still sees the whole question.
+_STOPWORDS = """
+    a an the and or but of to in on at for with from by about as is are was were be been being do does did done
+    what which who whom whose when where why how that this these those it its they them their there we our us you
+    your i me my he she his her him any some all into over than then so if not no yes can could would should will
+    shall may might must have has had say said says tell told discuss discussed discussion discussions talk talked
+    summarize summarise summary mention mentioned think thought meeting group
+    và là của các những được có trong cho không với này đó thì mà đã sẽ đang về như ai gì nào khi ở tại"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meetings(
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, date TEXT NOT NULL, language TEXT NOT NULL, source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS units(
+    meeting_id TEXT NOT NULL, idx INTEGER NOT NULL, speaker TEXT NOT NULL, start REAL, end REAL, text TEXT NOT NULL,
+    vec BLOB, PRIMARY KEY (meeting_id, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS passages(
+    id INTEGER PRIMARY KEY, meeting_id TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+    speakers TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS passages_meeting ON passages(meeting_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, folded, tokenize = 'porter unicode61 remove_diacritics 0');
+"""
+
+
+def windows(n: int, size: int | None = None, stride: int | None = None) -> list[tuple[int, int]]:
+    """Inclusive (first, last) unit ranges covering 0..n-1; the last one ends at n-1."""
+    size, stride = size or WINDOW, stride or STRIDE
+    if n <= 0:
+        return []
+    starts = list(range(0, max(n - size, 0) + 1, stride))
+    if starts[-1] + size < n:
+        starts.append(n - size)
+    return [(s, min(s + size, n) - 1) for s in starts]
+
+
+@dataclass(frozen=True)
+class Filters:
+    meeting: str | None = None  # id or a part of the title, case-insensitive
+    speaker: str | None = None  # part of a speaker's name, case-insensitive
+    date_from: str | None = None  # ISO dates compare as strings
+    date_to: str | None = None
+
+    def sql(self) -> tuple[str, list[str]]:
+        clauses: list[str] = []
+        args: list[str] = []
+        if self.meeting:
+            clauses.append("(m.id = ? OR instr(lower(m.title), lower(?)) > 0)")
+            args += [self.meeting, self.meeting]
+        if self.speaker:
+            clauses.append("instr(lower(p.speakers), lower(?)) > 0")
+            args.append(self.speaker)
+        if self.date_from:
+            clauses.append("m.date >= ?")
+            args.append(self.date_from)
+        if self.date_to:
+            clauses.append("m.date <> '' AND m.date <= ?")
+            args.append(self.date_to)
+        return " AND ".join(clauses) or "1", args
+
+    def __bool__(self) -> bool:
+        return any((self.meeting, self.speaker, self.date_from, self.date_to))
+
+
+@dataclass
+class Hit:
+    passage_id: int
+    meeting_id: str
+    title: str
+    date: str
+    first: int  # unit (segment/turn) indices, inclusive
+    last: int
+    best: int  # the unit closest in meaning to the query: where to start listening
+    start: float | None
+    end: float | None
+    units: list[tuple[str, str]]  # (speaker, text) of each unit
+    score: float
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    terms: list[str] = field(default_factory=list)  # the query words, for marking
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(dict.fromkeys(s for s, _ in self.units if s))
+
+
+def fts_query(query: str) -> str | None:
+    """An FTS5 OR-query over both columns: the words as typed, and folded for the folded column."""
+    terms = [w for w in words(query) if w not in STOPWORDS and fold(w) not in STOPWORDS]
+    if not terms:
+        return None
+    typed = " OR ".join(f'"{w}"' for w in terms)
+    folded = " OR ".join(dict.fromkeys(f'"{fold(w)}"' for w in terms))
+    return f"text : ({typed}) OR folded : ({folded})"
+
+
+class _Vectors:
+    """Unit vectors and the passage -> units map, in memory for brute-force cosine; reloaded when the index changes."""
+
+    def __init__(self, conn: sqlite3.Connection, dim: int) -> None:
+        rows = conn.execute("SELECT meeting_id, idx, vec FROM units ORDER BY meeting_id, idx").fetchall()
+        position = {(m, i): n for n, (m, i, _) in enumerate(rows)}
+        self.units = np.zeros((len(rows), dim), dtype=np.float32)
+        for n, (_, _, blob) in enumerate(rows):
+            if blob:
+                self.units[n] = np.frombuffer(blob, dtype=np.float32)
+        passages = conn.execute("SELECT id, meeting_id, first, last FROM passages ORDER BY id").fetchall()
+        self.ids = np.array([p[0] for p in passages], dtype=np.int64)
+        width = max((p[3] - p[2] + 1 for p in passages), default=1)
+        # padded (passage x unit) index matrix; -1 points at a sentinel row
+        self.members = np.full((len(passages), width), -1, dtype=np.int64)
+        for row, (_, meeting_id, first, last) in enumerate(passages):
+            self.members[row, : last - first + 1] = [position[(meeting_id, i)] for i in range(first, last + 1)]
+
+    def scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passage scores, index of the best member unit within each passage)."""
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        sims = np.append(self.units @ query, np.float32(np.nan))
+        member = sims[self.members]
+        filled = np.where(np.isnan(member), -np.inf, member)
+        best = filled.argmax(axis=1)
+        top = filled.max(axis=1)
+        mean = np.nanmean(member, axis=1)
+        return MAX_WEIGHT * top + (1 - MAX_WEIGHT) * mean, best
+
+
+class SearchIndex:
+    def __init__(self, path: Path, encoder: Encoder | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._encoder = encoder
+        self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")  # readers keep working while `minutes run` adds a meeting
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        with self.conn:
+            self.conn.executescript(SCHEMA)
+        self._vectors: _Vectors | None = None
+        self._vectors_generation = -1
+        self._lock = threading.Lock()
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            from minutes.search.encoder import E5Encoder
+
+            self._encoder = E5Encoder()
+        return self._encoder
+
+    def fingerprint(self, meeting_id: str) -> str | None:
+        row = self.conn.execute("SELECT fingerprint FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+        return row[0] if row else None
+
+    def add(self, meeting: Meeting, fingerprint: str = "") -> int:
+        """Index (or re-index) one meeting; returns its number of passages. All or nothing."""
+        vectors = self.encoder.passages([u.text for u in meeting.units])  # before the transaction: slow, can fail
+        spans = windows(len(meeting.units))
+        with self.conn:  # one transaction: BEGIN ... COMMIT, ROLLBACK on any exception
+            self._delete(meeting.id)
+            self.conn.execute(
+                "INSERT INTO meetings(id, title, date, language, source, fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
+                (meeting.id, meeting.title, meeting.date, meeting.language, meeting.source, fingerprint),
+            )
+            self.conn.executemany(
+                "INSERT INTO units(meeting_id, idx, speaker, start, end, text, vec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (meeting.id, i, u.speaker, u.start, u.end, u.text, vectors[i].astype(np.float32).tobytes())
+                    for i, u in enumerate(meeting.units)
+                ],
+            )
+            for first, last in spans:
+                chunk = meeting.units[first : last + 1]
+                speakers = "\n".join(dict.fromkeys(u.speaker for u in chunk if u.speaker))
+                text = "\n".join(f"{u.speaker}: {u.text}" if u.speaker else u.text for u in chunk)
+                cursor = self.conn.execute(
+                    "INSERT INTO passages(meeting_id, first, last, speakers) VALUES (?, ?, ?, ?)",
+                    (meeting.id, first, last, speakers),
+                )
+                self.conn.execute(
+                    "INSERT INTO passages_fts(rowid, text, folded) VALUES (?, ?, ?)",
+                    (cursor.lastrowid, text, fold(text)),
+                )
+            self._bump()
+        return len(spans)
+
+    def remove(self, meeting_id: str) -> None:
+        with self.conn:
+            self._delete(meeting_id)
+            self._bump()
+
+    def _delete(self, meeting_id: str) -> None:
+        self.conn.execute(
+            "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE meeting_id = ?)", (meeting_id,)
+        )
+        self.conn.execute("DELETE FROM passages WHERE meeting_id = ?", (meeting_id,))
+        self.conn.execute("DELETE FROM units WHERE meeting_id = ?", (meeting_id,))
+        self.conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+
+    def _bump(self) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def meetings(self) -> list[tuple[str, str, str, int]]:
+        """(id, title, date, passages) of every indexed meeting."""
+        return self.conn.execute(
+            "SELECT m.id, m.title, m.date, count(p.id) FROM meetings m LEFT JOIN passages p ON p.meeting_id = m.id "
+            "GROUP BY m.id ORDER BY m.date, m.title"
+        ).fetchall()
+
+    # -- searching ----------------------------------------------------------------------------------------------
+
+    def _generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _loaded(self) -> _Vectors:
+        with self._lock:
+            generation = self._generation()
+            if self._vectors is None or generation != self._vectors_generation:
+                dim = self._encoder.dim if self._encoder is not None else 384
+                self._vectors = _Vectors(self.conn, dim)
+                self._vectors_generation = generation
+            return self._vectors
+
+    def lexical(self, query: str, filters: Filters = Filters(), limit: int = CANDIDATES) -> list[int]:
+        """Passage ids, best first, by BM25 over the words (as typed or folded)."""
+        match = fts_query(query)
+        if match is None:
+            return []
+        where, args = filters.sql()
+        try:
+            rows = self.conn.execute(
+                "SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN meetings m "
+                f"ON m.id = p.meeting_id WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts) LIMIT ?",
+                [match, *args, limit],
+            ).fetchall()
+        except sqlite3.OperationalError:  # a query FTS5 cannot parse: the meaning side still answers
+            return []
+        return [r[0] for r in rows]
+
+    def dense(
+        self, query: str, filters: Filters = Filters(), limit: int = CANDIDATES
+    ) -> tuple[list[int], dict[int, int]]:
+        """Passage ids, best first, by meaning; and each one's best unit (offset within the passage)."""
+        vectors = self._loaded()
+        scores, best = vectors.scores(self.encoder.query(query))
+        if filters:
+            where, args = filters.sql()
+            allowed = {
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT p.id FROM passages p JOIN meetings m ON m.id = p.meeting_id WHERE {where}", args
+                )
+            }
+            scores = np.where(np.isin(vectors.ids, list(allowed)), scores, -np.inf)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        order = order[np.isfinite(scores[order])]
+        ids = [int(vectors.ids[i]) for i in order]
+        return ids, {int(vectors.ids[i]): int(best[i]) for i in order}
+
+    def search(self, query: str, k: int = 10, filters: Filters = Filters(), diverse: bool = True) -> list[Hit]:
+        """The k best passages by reciprocal-rank fusion of the word and meaning rankings."""
+        lexical = self.lexical(query, filters)
+        dense, best = self.dense(query, filters)
+        fused: dict[int, float] = {}
+        for weight, ranking in ((LEXICAL_WEIGHT, lexical), (DENSE_WEIGHT, dense)):
+            for rank, pid in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
+        ranked = sorted(fused, key=lambda pid: -fused[pid])
+        lex_rank = {pid: r for r, pid in enumerate(lexical)}
+        dense_rank = {pid: r for r, pid in enumerate(dense)}
+        hits: list[Hit] = []
+        taken: list[tuple[str, int, int]] = []
+        for pid in ranked:
+            hit = self._hit(pid, fused[pid], best.get(pid))
+            # overlapping windows of one stretch would fill the list with the same moment: keep the best of them
+            if diverse and any(m == hit.meeting_id and f <= hit.last and hit.first <= la for m, f, la in taken):
+                continue
+            hit.lexical_rank, hit.dense_rank = lex_rank.get(pid), dense_rank.get(pid)
+            hit.terms = [w for w in words(query) if w not in STOPWORDS]
+            hits.append(hit)
+            taken.append((hit.meeting_id, hit.first, hit.last))
+            if len(hits) == k:
+                break
+        return hits
+
+    def _hit(self, pid: int, score: float, best_offset: int | None) -> Hit:
+        meeting_id, title, date, first, last = self.conn.execute(
+            "SELECT p.meeting_id, m.title, m.date, p.first, p.last FROM passages p JOIN meetings m "
+            "ON m.id = p.meeting_id WHERE p.id = ?",
+            (pid,),
+        ).fetchone()
+        rows = self.conn.execute(
+            "SELECT speaker, start, end, text FROM units WHERE meeting_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
+            (meeting_id, first, last),
+        ).fetchall()
+        best = first + (best_offset if best_offset is not None else (last - first) // 2)
+        starts = [r[1] for r in rows if r[1] is not None]
+        ends = [r[2] for r in rows if r[2] is not None]
+        return Hit(
+            passage_id=pid,
+            meeting_id=meeting_id,
+            title=title,
+            date=date,
+            first=first,
+            last=last,
+            best=best,
+            start=min(starts) if starts else None,
+            end=max(ends) if ends else None,
+            units=[(r[0], r[3]) for r in rows],
+            score=score,
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def add_all(index: SearchIndex, meetings: Iterable[Meeting]) -> int:
+    return sum(index.add(m) for m in meetings)
