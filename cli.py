@@ -612,6 +612,109 @@ def _read_transcript(path: Path) -> Any:
         ) from None
 
 
+# -- archive search -----------------------------------------------------------------------------------------------
+
+IndexOption = Annotated[
+    Path | None, typer.Option("--index", help="The index file (default: MINUTES_INDEX or the user data folder).")
+]
+
+
+def _open_index(path: Path | None, must_exist: bool) -> Any:
+    import sqlite3
+
+    from minutes.search import SearchIndex, default_index_path
+
+    where = path or default_index_path()
+    if must_exist and not where.is_file():
+        raise MinutesError(f"no search index at {where}: build it with `minutes index FOLDER...` first")
+    try:
+        return SearchIndex(where)
+    except sqlite3.DatabaseError as exc:
+        raise MinutesError(f"{where} is not a search index ({exc}): move it away, run `minutes index`") from None
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Transcript JSON files or folders (searched recursively).")],
+    index_file: IndexOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-index files that did not change.")] = False,
+) -> None:
+    """Add processed meetings (their .transcript.json) to the search index; unchanged files are skipped."""
+    from minutes.search import index_paths
+
+    with user_errors():
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise MinutesError(f"no such file or folder: {missing[0]}")
+        search_index = _open_index(index_file, must_exist=False)
+        report = index_paths(search_index, paths, warn=lambda line: err.print(f"minutes: warning: {line}"), force=force)
+        err.print(
+            f"{len(report.added)} indexed, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
+            f"-> {search_index.path}"
+        )
+
+
+def _clock_or_turns(hit: Any) -> str:
+    if hit.start is None:
+        return f"turns {hit.first + 1}-{hit.last + 1}"
+    return f"{_clock(hit.start)}-{_clock(hit.end)}"
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words or a question, in any language the meetings were held in.")],
+    index_file: IndexOption = None,
+    limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="How many hits.")] = 10,
+    meeting: Annotated[str | None, typer.Option(help="Only this meeting (id or part of its title).")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Only passages where this speaker talks.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Meetings on/after YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Meetings on/before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Find passages in every indexed meeting, by words and by meaning; matched words are marked."""
+    from minutes.search import Filters, mark
+
+    with user_errors():
+        search_index = _open_index(index_file, must_exist=True)
+        filters = Filters(meeting=meeting, speaker=speaker, date_from=date_from, date_to=date_to)
+        hits = search_index.search(query, k=limit, filters=filters)
+        if as_json:
+            rows = [
+                {
+                    "meeting_id": h.meeting_id,
+                    "title": h.title,
+                    "date": h.date,
+                    "start": h.start,
+                    "end": h.end,
+                    "first": h.first,
+                    "last": h.last,
+                    "best": h.best,
+                    "speakers": h.speakers,
+                    "text": "\n".join(f"{s}: {t}" if s else t for s, t in h.units),
+                    "marked": "\n".join(mark(f"{s}: {t}" if s else t, h.terms, "**", "**") for s, t in h.units),
+                    "score": round(h.score, 6),
+                }
+                for h in hits
+            ]
+            out.print_json(json.dumps(rows, ensure_ascii=False))
+            return
+        if not hits:
+            err.print("no passage found")
+            raise typer.Exit(int(ExitCode.ERROR))
+        for n, h in enumerate(hits, 1):
+            head = " · ".join(x for x in (h.title, h.date, _clock_or_turns(h), ", ".join(h.speakers)) if x)
+            out.print(Text(f"{n}. {head}", style="bold"))
+            for s, t in h.units:
+                line = Text("   " + (f"{s}: " if s else ""))
+                # control characters as markers: the passage itself may contain brackets that markup would eat
+                for piece in mark(t, h.terms, "\x01", "\x02").split("\x02"):
+                    plain, _, matched = piece.partition("\x01")
+                    line.append(plain)
+                    line.append(matched, style="reverse bold")
+                out.print(line)
+            out.print()
+
+
 def main() -> None:
     app(prog_name="minutes")
 

@@ -280,6 +280,30 @@ class SearchIndex:
             return []
         return [r[0] for r in rows]
 
+    def typed_share(self, query: str) -> float:
+        """The share of the query's words found as typed, among those found at all (typed or folded).
+
+        A query typed without diacritics ("ngan sach") finds its words only in the folded column; e5 reads such a
+        query as different, mostly meaningless text, so fusion trusts the meaning side that much less.
+        """
+        terms = [w for w in words(query) if w not in STOPWORDS and fold(w) not in STOPWORDS]
+        typed = folded = 0
+        for w in terms:
+            if self._has(f'text : "{w}"'):
+                typed += 1
+            elif self._has(f'folded : "{fold(w)}"'):
+                folded += 1
+        return 1.0 if typed + folded == 0 else typed / (typed + folded)
+
+    def _has(self, match: str) -> bool:
+        try:
+            return (
+                self.conn.execute("SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1", (match,)).fetchone()
+                is not None
+            )
+        except sqlite3.OperationalError:
+            return False
+
     def dense(
         self, query: str, filters: Filters = Filters(), limit: int = CANDIDATES
     ) -> tuple[list[int], dict[int, int]]:
@@ -305,7 +329,8 @@ class SearchIndex:
         lexical = self.lexical(query, filters)
         dense, best = self.dense(query, filters)
         fused: dict[int, float] = {}
-        for weight, ranking in ((LEXICAL_WEIGHT, lexical), (DENSE_WEIGHT, dense)):
+        dense_weight = DENSE_WEIGHT * self.typed_share(query)
+        for weight, ranking in ((LEXICAL_WEIGHT, lexical), (dense_weight, dense)):
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
         ranked = sorted(fused, key=lambda pid: -fused[pid])
