@@ -152,7 +152,9 @@ class Diarizer:
         duration = len(samples) / SAMPLE_RATE
         if options.normalize_level:
             samples = _normalize(samples)
-        file = {"waveform": torch.from_numpy(samples[None, :].copy()), "sample_rate": SAMPLE_RATE, "uri": "audio"}
+        # one float32 copy of the recording at most (a 30-minute meeting is 115 MB of samples)
+        waveform = samples if samples.flags.writeable and samples.dtype == np.float32 else samples.astype(np.float32)
+        file = {"waveform": torch.from_numpy(waveform[None, :]), "sample_rate": SAMPLE_RATE, "uri": "audio"}
         step = options.step or auto_step(duration)
         pipeline = self.official or self._pipeline(step, options.clustering)
 
@@ -200,12 +202,14 @@ def _normalize(samples: np.ndarray, target_dbfs: float = -20.0) -> np.ndarray:
     n = len(samples) // frame
     if n == 0:
         return samples
-    rms = np.sqrt(np.mean(np.square(samples[: n * frame].reshape(n, frame)), axis=1))
+    frames = samples[: n * frame].reshape(n, frame)
+    rms = np.sqrt(np.einsum("ij,ij->i", frames, frames) / frame)  # no full-length temporary
     loud = np.sort(rms)[-max(1, n // 10) :].mean()
     if loud < 1e-5:
         return samples
     gain = min(10 ** (target_dbfs / 20) / loud, 100.0)
-    return np.clip(samples * gain, -1.0, 1.0).astype(np.float32)
+    scaled = np.multiply(samples, np.float32(gain), dtype=np.float32)
+    return np.clip(scaled, -1.0, 1.0, out=scaled)
 
 
 def _tiny_speakers(
