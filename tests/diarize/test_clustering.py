@@ -68,6 +68,10 @@ def test_a_given_count_is_exact():
     assert len(found) == 2
     _, _, found = SpeakerClustering()(embeddings, segmentations, max_clusters=1)
     assert len(found) == 1
+    _, _, found = SpeakerClustering()(embeddings, segmentations, min_clusters=4)  # three voices, at least four asked
+    assert len(found) == 4
+    _, _, found = SpeakerClustering()(embeddings, segmentations, min_clusters=2, max_clusters=5)  # within bounds
+    assert len(found) == 3
 
 
 def test_local_speakers_of_one_chunk_go_to_different_clusters():
