@@ -1,6 +1,6 @@
 """End-to-end benchmark of the main job (`minutes run`): a recording in, draft minutes (.docx) out.
 
-    python bench/minutes.py [--minutes 30 | --sample] [--language en|vi] [--drafters llm,extractive]
+    python bench/minutes.py [--minutes 30 | --sample] [--language en|vi] [--drafters llm,extractive,hybrid]
                             [--threads 2] [--json OUT]
 
 The recording: English is built from the shared meeting clips (the 12 AMI chunks, the two-speaker pyannote
@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0, help="length of the built recording")
     parser.add_argument("--sample", action="store_true", help="run on samples/meeting.flac and score the drafts")
     parser.add_argument("--language", default="en", choices=["en", "vi"])
-    parser.add_argument("--drafters", default=",".join(DRAFTERS), help="comma-separated: llm, extractive")
+    parser.add_argument("--drafters", default=",".join(DRAFTERS), help="comma-separated, from llm, extractive, hybrid")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="write all figures here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
