@@ -69,25 +69,29 @@ def merge_unless_heard_apart(
     count = labels.max() + 1
     members = np.zeros((count, len(vectors)), dtype=bool)
     members[labels, np.arange(len(vectors))] = True
-    in_chunk = np.zeros((count, chunks.max() + 1), dtype=bool)
-    in_chunk[labels, chunks] = True
-    sums = members.astype(float) @ vectors
-    links = in_chunk.astype(int) @ in_chunk.T.astype(int)
+    in_chunk = np.zeros((count, chunks.max() + 1), dtype=np.float32)
+    in_chunk[labels, chunks] = 1.0
+    sums = members.astype(np.float64) @ vectors
+    centroids = unit_rows(sums)
+    links = in_chunk @ in_chunk.T  # chunks in which both clusters speak
+    # pairwise distances kept up to date one row at a time: recomputing them all after each merge costs O(k^3)
+    distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * centroids @ centroids.T))
+    distance[(links >= min_links) | np.eye(count, dtype=bool)] = np.inf
     alive = np.ones(count, dtype=bool)
     while alive.sum() > 1:
-        centroids = unit_rows(sums)
-        distance = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * centroids @ centroids.T))
-        blocked = ~(alive[:, None] & alive[None, :]) | (links >= min_links) | np.eye(count, dtype=bool)
-        distance[blocked] = np.inf
         a, b = np.unravel_index(np.argmin(distance), distance.shape)
         if distance[a, b] >= threshold:
             break
         members[a] |= members[b]
-        in_chunk[a] |= in_chunk[b]
+        in_chunk[a] = np.maximum(in_chunk[a], in_chunk[b])
         sums[a] += sums[b]
-        links[a] = links[b] = in_chunk[a].astype(int) @ in_chunk.T.astype(int)
-        links[:, a] = links[a]
+        centroids[a] = unit_rows(sums[a])
         alive[b] = False
+        distance[b, :] = distance[:, b] = np.inf
+        row = np.sqrt(np.maximum(0.0, 2.0 - 2.0 * centroids @ centroids[a]))
+        row[(in_chunk @ in_chunk[a] >= min_links) | ~alive] = np.inf
+        row[a] = np.inf
+        distance[a, :] = distance[:, a] = row
     merged = np.argmax(members[alive], axis=0)
     return np.unique(merged, return_inverse=True)[1]
 
