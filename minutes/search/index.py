@@ -13,6 +13,7 @@ interrupted update leaves the meeting as it was (or absent if it was new), and r
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -31,7 +32,9 @@ CANDIDATES = 100  # per ranking, before fusion
 RRF_K = 60
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
-MAX_WEIGHT = 0.7  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_WEIGHT) * mean of units
+PHRASES = True  # adjacent query words also asked for as a phrase
+GAP = 2  # hits closer than this many units to a better hit of the same meeting are the same moment
+MAX_WEIGHT = 0.85  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_WEIGHT) * mean of units
 
 # Words that carry no topic in a question to an archive ("what did they say about ..."): left out of the word
 # query, which keeps OR-queries from touching every passage. The meaning side still sees the whole question.
@@ -123,12 +126,17 @@ class Hit:
 
 
 def fts_query(query: str) -> str | None:
-    """An FTS5 OR-query over both columns: the words as typed, and folded for the folded column."""
+    """An FTS5 OR-query over both columns: the words as typed, and folded for the folded column.
+
+    Adjacent query words are also asked for as a phrase, so "remote control" or "ngân sách" (a Vietnamese word is
+    often two written syllables) ranks passages that say them together above those that say them apart.
+    """
     terms = [w for w in words(query) if w not in STOPWORDS and fold(w) not in STOPWORDS]
     if not terms:
         return None
-    typed = " OR ".join(f'"{w}"' for w in terms)
-    folded = " OR ".join(dict.fromkeys(f'"{fold(w)}"' for w in terms))
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(terms)] if PHRASES else []
+    typed = " OR ".join(f'"{w}"' for w in [*terms, *pairs])
+    folded = " OR ".join(dict.fromkeys(f'"{fold(w)}"' for w in [*terms, *pairs]))
     return f"text : ({typed}) OR folded : ({folded})"
 
 
@@ -264,7 +272,7 @@ class SearchIndex:
                 self._vectors_generation = generation
             return self._vectors
 
-    def lexical(self, query: str, filters: Filters = Filters(), limit: int = CANDIDATES) -> list[int]:
+    def lexical(self, query: str, filters: Filters = Filters(), limit: int | None = None) -> list[int]:
         """Passage ids, best first, by BM25 over the words (as typed or folded)."""
         match = fts_query(query)
         if match is None:
@@ -274,7 +282,7 @@ class SearchIndex:
             rows = self.conn.execute(
                 "SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN meetings m "
                 f"ON m.id = p.meeting_id WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts) LIMIT ?",
-                [match, *args, limit],
+                [match, *args, limit or CANDIDATES],
             ).fetchall()
         except sqlite3.OperationalError:  # a query FTS5 cannot parse: the meaning side still answers
             return []
@@ -305,7 +313,7 @@ class SearchIndex:
             return False
 
     def dense(
-        self, query: str, filters: Filters = Filters(), limit: int = CANDIDATES
+        self, query: str, filters: Filters = Filters(), limit: int | None = None
     ) -> tuple[list[int], dict[int, int]]:
         """Passage ids, best first, by meaning; and each one's best unit (offset within the passage)."""
         vectors = self._loaded()
@@ -319,7 +327,7 @@ class SearchIndex:
                 )
             }
             scores = np.where(np.isin(vectors.ids, list(allowed)), scores, -np.inf)
-        order = np.argsort(-scores, kind="stable")[:limit]
+        order = np.argsort(-scores, kind="stable")[: limit or CANDIDATES]
         order = order[np.isfinite(scores[order])]
         ids = [int(vectors.ids[i]) for i in order]
         return ids, {int(vectors.ids[i]): int(best[i]) for i in order}
@@ -336,17 +344,17 @@ class SearchIndex:
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         lex_rank = {pid: r for r, pid in enumerate(lexical)}
         dense_rank = {pid: r for r, pid in enumerate(dense)}
+        terms = [w for w in words(query) if w not in STOPWORDS]
         hits: list[Hit] = []
-        taken: list[tuple[str, int, int]] = []
         for pid in ranked:
             hit = self._hit(pid, fused[pid], best.get(pid))
-            # overlapping windows of one stretch would fill the list with the same moment: keep the best of them
-            if diverse and any(m == hit.meeting_id and f <= hit.last and hit.first <= la for m, f, la in taken):
+            hit.lexical_rank, hit.dense_rank, hit.terms = lex_rank.get(pid), dense_rank.get(pid), terms
+            # overlapping or adjacent windows are the same moment: keep the best of them
+            if diverse and any(
+                h.meeting_id == hit.meeting_id and h.first - GAP <= hit.last and hit.first <= h.last + GAP for h in hits
+            ):
                 continue
-            hit.lexical_rank, hit.dense_rank = lex_rank.get(pid), dense_rank.get(pid)
-            hit.terms = [w for w in words(query) if w not in STOPWORDS]
             hits.append(hit)
-            taken.append((hit.meeting_id, hit.first, hit.last))
             if len(hits) == k:
                 break
         return hits
