@@ -715,6 +715,44 @@ def search(
             out.print()
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about what was said in the meetings.")],
+    index_file: IndexOption = None,
+    limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="How many passages at most.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Answer from the meetings: the passages that answer best, each cited as [meeting, time]; no LLM needed."""
+    from minutes.search.ask import ask as ask_archive
+
+    with user_errors():
+        search_index = _open_index(index_file, must_exist=True)
+        answer = ask_archive(search_index, question, k=limit)
+        cited = [
+            {
+                "meeting_id": h.meeting_id,
+                "title": h.title,
+                "date": h.date,
+                "time": _clock_or_turns(h),
+                "start": h.start,
+                "end": h.end,
+                "text": "\n".join(f"{s}: {t}" if s else t for s, t in h.units),
+            }
+            for h in answer.passages
+        ]
+        if as_json:
+            out.print_json(
+                json.dumps({"question": question, "found": answer.found, "passages": cited}, ensure_ascii=False)
+            )
+            return
+        if not answer.found:
+            out.print("Not found in the meetings.")
+            return
+        for n, c in enumerate(cited, 1):
+            out.print(Text(f"[{n}] {c['title']}{', ' + c['date'] if c['date'] else ''}, {c['time']}", style="bold"))
+            out.print(Text("    " + c["text"].replace("\n", "\n    ")))
+
+
 def main() -> None:
     app(prog_name="minutes")
 

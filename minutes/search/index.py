@@ -119,6 +119,7 @@ class Hit:
     lexical_rank: int | None = None
     dense_rank: int | None = None
     terms: list[str] = field(default_factory=list)  # the query words, for marking
+    similarity: float = 0.0  # cosine of the query with the passage's closest unit
 
     @property
     def speakers(self) -> list[str]:
@@ -152,6 +153,8 @@ class _Vectors:
                 self.units[n] = np.frombuffer(blob, dtype=np.float32)
         passages = conn.execute("SELECT id, meeting_id, first, last FROM passages ORDER BY id").fetchall()
         self.ids = np.array([p[0] for p in passages], dtype=np.int64)
+        self.row = {int(pid): row for row, pid in enumerate(self.ids)}
+        self.last_top = np.zeros(len(passages), dtype=np.float32)
         width = max((p[3] - p[2] + 1 for p in passages), default=1)
         # padded (passage x unit) index matrix; -1 points at a sentinel row
         self.members = np.full((len(passages), width), -1, dtype=np.int64)
@@ -168,6 +171,7 @@ class _Vectors:
         best = filled.argmax(axis=1)
         top = filled.max(axis=1)
         mean = np.nanmean(member, axis=1)
+        self.last_top = top  # best-turn cosine per passage, for "is anything relevant at all" (minutes ask)
         return MAX_WEIGHT * top + (1 - MAX_WEIGHT) * mean, best
 
 
@@ -349,6 +353,8 @@ class SearchIndex:
         for pid in ranked:
             hit = self._hit(pid, fused[pid], best.get(pid))
             hit.lexical_rank, hit.dense_rank, hit.terms = lex_rank.get(pid), dense_rank.get(pid), terms
+            vectors = self._loaded()
+            hit.similarity = float(vectors.last_top[vectors.row[pid]]) if pid in vectors.row else 0.0
             # overlapping or adjacent windows are the same moment: keep the best of them
             if diverse and any(
                 h.meeting_id == hit.meeting_id and h.first - GAP <= hit.last and hit.first <= h.last + GAP for h in hits
