@@ -156,21 +156,24 @@ class _Vectors:
         self.row = {int(pid): row for row, pid in enumerate(self.ids)}
         self.last_top = np.zeros(len(passages), dtype=np.float32)
         width = max((p[3] - p[2] + 1 for p in passages), default=1)
-        # padded (passage x unit) index matrix; -1 points at a sentinel row
-        self.members = np.full((len(passages), width), -1, dtype=np.int64)
+        # (passage x unit) index matrix, a short passage padded with repeats of its first unit: the max is unchanged
+        # and the mean is corrected by the padding count, with no NaN handling on the query path
+        self.members = np.zeros((len(passages), width), dtype=np.int64)
+        self.count = np.zeros(len(passages), dtype=np.float32)
         for row, (_, meeting_id, first, last) in enumerate(passages):
-            self.members[row, : last - first + 1] = [position[(meeting_id, i)] for i in range(first, last + 1)]
+            rows = [position[(meeting_id, i)] for i in range(first, last + 1)]
+            self.members[row] = rows + [rows[0]] * (width - len(rows))
+            self.count[row] = len(rows)
 
     def scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passage scores, index of the best member unit within each passage)."""
         if not len(self.ids):
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        sims = np.append(self.units @ query, np.float32(np.nan))
-        member = sims[self.members]
-        filled = np.where(np.isnan(member), -np.inf, member)
-        best = filled.argmax(axis=1)
-        top = filled.max(axis=1)
-        mean = np.nanmean(member, axis=1)
+        member = (self.units @ query)[self.members]
+        best = member.argmax(axis=1)
+        top = member[np.arange(len(member)), best]
+        padding = member.shape[1] - self.count
+        mean = (member.sum(axis=1) - padding * member[:, 0]) / self.count
         self.last_top = top  # best-turn cosine per passage, for "is anything relevant at all" (minutes ask)
         return MAX_WEIGHT * top + (1 - MAX_WEIGHT) * mean, best
 
@@ -331,7 +334,11 @@ class SearchIndex:
                 )
             }
             scores = np.where(np.isin(vectors.ids, list(allowed)), scores, -np.inf)
-        order = np.argsort(-scores, kind="stable")[: limit or CANDIDATES]
+        n = min(limit or CANDIDATES, len(scores))
+        if n <= 0:
+            return [], {}
+        top = np.argpartition(-scores, n - 1)[:n]  # a full sort of every passage is the slow part at scale
+        order = top[np.argsort(-scores[top], kind="stable")]
         order = order[np.isfinite(scores[order])]
         ids = [int(vectors.ids[i]) for i in order]
         return ids, {int(vectors.ids[i]): int(best[i]) for i in order}

@@ -57,3 +57,14 @@ def test_bench_beats_bm25_windows_on_a_few_meetings(small_split, tmp_path, e5_en
     assert ours["n"] == bm25["n"] == 44
     assert ours["R@5"] >= bm25["R@5"], (ours, bm25)
     assert ours["MRR@10"] >= bm25["MRR@10"], (ours, bm25)
+
+
+def test_scale_bench_runs_without_the_model(small_split, capsys):
+    path = Path(__file__).resolve().parents[2] / "bench" / "search_scale.py"
+    spec = importlib.util.spec_from_file_location("bench_search_scale", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main([str(small_split), "--hours", "2", "--queries", "5"])
+    printed = capsys.readouterr().out
+    assert "copies of 4 meetings" in printed and "5 queries:" in printed
