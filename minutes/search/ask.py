@@ -20,15 +20,23 @@ MIN_WORD_COVERAGE = 0.5
 
 
 def coverage(question: str, hit: Hit) -> float:
-    """The share of the question's content words that the passage says (ignoring case, diacritics, endings)."""
-    terms = {fold(w) for w in words(question) if w not in STOPWORDS and fold(w) not in STOPWORDS}
+    """The share of the question's content words that the passage says.
+
+    A word typed without diacritics matches any accented form ("ngan" finds "ngân"); a word typed with them must
+    match as typed, since folded Vietnamese syllables collide ("đá" stone, "đã" already and "da" skin all fold to
+    "da"). English words match with their endings ("budgets" for "budget").
+    """
+    terms = {w for w in words(question) if w not in STOPWORDS and fold(w) not in STOPWORDS}
     if not terms:
         return 0.0
-    said = {fold(w) for _, text in hit.units for w in words(text)}
+    said = {w for _, text in hit.units for w in words(text)}
+    said_folded = {fold(w) for w in said}
 
     def found(term: str) -> bool:
+        if term != fold(term):
+            return term in said
         stem = term[: max(4, len(term) - 2)]
-        return term in said or (len(term) >= 4 and any(w.startswith(stem) for w in said))
+        return term in said_folded or (len(term) >= 4 and any(w.startswith(stem) for w in said_folded))
 
     return sum(found(t) for t in terms) / len(terms)
 

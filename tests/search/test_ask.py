@@ -66,3 +66,6 @@ def test_word_coverage_ignores_diacritics_endings_and_question_words():
     assert coverage("What did they say about the budget?", hit) == 1.0
     assert coverage("ngân sách bệnh viện", hit) == 0.5  # "bệnh viện" (hospital) never said
     assert coverage("what did they say", hit) == 0.0
+    # typed with diacritics, a word must match as typed: "đá" (stone, football) is not "đã" (already)
+    assert coverage("bóng đá", hit) == 0.0
+    assert coverage("duyệt", hit) == 1.0 and coverage("duyet", hit) == 1.0 and coverage("duyêt", hit) == 0.0
