@@ -54,3 +54,16 @@ def test_index_then_search_vietnamese_without_diacritics(tmp_path, vivos, vivos_
 
     proc = run("search", "quốc gia công nghiệp", index=db)  # the human-readable listing
     assert proc.returncode == 0 and "hop_0" in proc.stdout and target.split()[-1] in proc.stdout
+
+
+def test_a_file_that_is_no_index_and_a_missing_folder_are_one_error_line_each(tmp_path):
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("meeting notes, not a database\n", encoding="utf-8")
+    for proc, fragment in (
+        (run("search", "budget", "--index", bad, index=tmp_path / "unused.sqlite"), "not a search index"),
+        (run("index", tmp_path / "nowhere", index=tmp_path / "i.sqlite"), "no such file or folder"),
+    ):
+        assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+        lines = [line for line in proc.stderr.splitlines() if line.startswith("minutes: error:")]
+        assert len(lines) == 1 and fragment in lines[0], proc.stderr
+    assert bad.read_text(encoding="utf-8") == "meeting notes, not a database\n"  # never overwritten
