@@ -234,6 +234,8 @@ def test_interrupted_programs_leave_a_finished_recording(pulse: Path, tmp_path: 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell's background job ignores SIGINT and children inherit that: give the program a terminal's Ctrl-C
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         session = _started(proc)
