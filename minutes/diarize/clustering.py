@@ -164,10 +164,11 @@ class SpeakerClustering:
         if len(chunk_idx) == 0:
             chunks, speakers, dim = embeddings.shape
             return np.zeros((chunks, speakers), dtype=np.int8), np.ones((chunks, speakers, 1)), np.zeros((1, dim))
-        vectors = unit_rows(embeddings[chunk_idx, speaker_idx])
+        chosen = embeddings[chunk_idx, speaker_idx]  # gathered once: fancy indexing copies
+        vectors = unit_rows(chosen)
         weights = seconds[chunk_idx, speaker_idx]
         labels = self.labels(vectors, chunk_idx, weights, num_clusters, min_clusters, max_clusters)
-        centroids = np.vstack([embeddings[chunk_idx, speaker_idx][labels == k].mean(axis=0) for k in np.unique(labels)])
+        centroids = np.vstack([chosen[labels == k].mean(axis=0) for k in np.unique(labels)])
         hard, similarity = assign(embeddings, centroids)
         return hard, similarity, centroids
 
