@@ -207,6 +207,49 @@ def with_attendees(meeting: MeetingInfo, transcript: Transcript) -> MeetingInfo:
     return replace(meeting, attendees=named)
 
 
+def with_recording_times(meeting: MeetingInfo, recording: Path, duration: float) -> MeetingInfo:
+    """Date, start and end time from the recording itself, for the fields the secretary left blank.
+
+    The wall clock at the first sample comes from, in order: a `minutes record` session's manifest beside the
+    recording, the container's `creation_time` tag (phones and recorders write it), else the file's modification
+    time taken as the end of the recording (when a recorder closes the file). Local time, as the minutes print it.
+    """
+    if meeting.date and meeting.start_time and meeting.end_time:
+        return meeting
+    from datetime import datetime, timedelta
+
+    start: datetime | None = None
+    try:
+        manifest = json.loads((recording.parent / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") == "minutes.recording" and manifest.get("started"):
+            start = datetime.fromisoformat(manifest["started"]).astimezone()
+    except (OSError, ValueError, TypeError, AttributeError):
+        start = None
+    if start is None:
+        try:
+            import av
+
+            with av.open(str(recording)) as container:
+                tag = container.metadata.get("creation_time") or ""
+            start = datetime.fromisoformat(tag.replace("Z", "+00:00")).astimezone() if tag else None
+        except (OSError, ValueError, av.error.FFmpegError):
+            start = None
+    if start is None:
+        try:
+            start = datetime.fromtimestamp(recording.stat().st_mtime).astimezone() - timedelta(seconds=duration)
+        except OSError:
+            return meeting
+    if meeting.date and meeting.date != start.strftime("%Y-%m-%d"):
+        return meeting  # the file's clock is not the meeting's (copied later?): leave the times to the secretary
+    end = start + timedelta(seconds=duration)
+    return replace(
+        meeting,
+        date=meeting.date or start.strftime("%Y-%m-%d"),
+        start_time=meeting.start_time or start.strftime("%H:%M"),
+        end_time=meeting.end_time or end.strftime("%H:%M"),
+    )
+
+
 def run_minutes(
     recording: Path,
     out_docx: Path,
@@ -234,7 +277,7 @@ def run_minutes(
         export.write(transcript, "json", transcript_path(recording, out_dir)),
         export.write(transcript, "md", out_dir / f"{recording.stem}.transcript.md"),
     ]
-    meeting = with_attendees(meeting, transcript)
+    meeting = with_recording_times(with_attendees(meeting, transcript), recording, transcript.duration)
     hook("stage", name="draft")
     if not transcript.text:  # no speech: the extractive drafter writes minutes that say so, in the right language
         from minutes.draft.extractive import ExtractiveDrafter

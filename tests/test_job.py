@@ -179,3 +179,46 @@ def test_a_recording_without_speech_gives_minutes_that_say_so(tmp_path, base_mod
     proc = run("run", silence, "-o", tmp_path / "quiet.docx", "--language", "vi")
     assert proc.returncode == 0, proc.stderr
     assert "Không phát hiện lời nói" in doc_text(tmp_path / "quiet.docx")
+
+
+def test_date_and_times_come_from_the_recording_unless_typed(tmp_path):
+    """A meeting's minutes never say "Date: .........." when the recording knows when it was made."""
+    import json
+    from datetime import datetime
+
+    import av
+
+    from minutes.job import with_recording_times
+    from minutes.model import MeetingInfo
+
+    tone = np.zeros(16000, dtype=np.float32)
+    plain = write_wav(tmp_path / "plain.wav", tone)  # no tag: the file's mtime is the end of the recording
+    end = datetime(2026, 11, 25, 9, 30, 0).timestamp()
+    os.utime(plain, (end, end))
+    filled = with_recording_times(MeetingInfo(), plain, 1800.0)
+    assert (filled.date, filled.start_time, filled.end_time) == ("2026-11-25", "09:00", "09:30")
+
+    typed = with_recording_times(MeetingInfo(start_time="08:55"), plain, 1800.0)  # typed fields win
+    assert (typed.date, typed.start_time, typed.end_time) == ("2026-11-25", "08:55", "09:30")
+    other_day = with_recording_times(MeetingInfo(date="2026-12-24"), plain, 1800.0)  # a copy made later
+    assert (other_day.start_time, other_day.end_time) == ("", "")
+
+    session = tmp_path / "session"  # a `minutes record` session: its manifest knows the first sample's clock
+    session.mkdir()
+    recorded = write_wav(session / "recording.wav", tone)
+    started = datetime(2026, 11, 20, 14, 5).astimezone().isoformat()
+    (session / "manifest.json").write_text(json.dumps({"format": "minutes.recording", "started": started}))
+    from_manifest = with_recording_times(MeetingInfo(), recorded, 600.0)
+    assert (from_manifest.date, from_manifest.start_time, from_manifest.end_time) == ("2026-11-20", "14:05", "14:15")
+
+    tagged = tmp_path / "phone.m4a"  # phones and recorders tag the container
+    with av.open(str(tagged), "w") as container:
+        container.metadata["creation_time"] = "2026-10-01T07:15:00Z"
+        stream = container.add_stream("aac", rate=16000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 16000), dtype=np.float32), format="fltp", layout="mono")
+        frame.rate = 16000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    expected = datetime.fromisoformat("2026-10-01T07:15:00+00:00").astimezone()
+    from_tag = with_recording_times(MeetingInfo(), tagged, 60.0)
+    assert (from_tag.date, from_tag.start_time) == (expected.strftime("%Y-%m-%d"), expected.strftime("%H:%M"))
