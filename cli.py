@@ -299,6 +299,9 @@ def run(
     model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
     reuse: Annotated[bool, typer.Option("--reuse/--no-reuse", help="Reuse the transcript of an earlier run.")] = True,
     appendix: Annotated[bool, typer.Option(help="Add the transcript as an appendix to the Word file.")] = False,
+    search_index: Annotated[
+        bool, typer.Option("--index/--no-index", help="Add the meeting to the search index (minutes search/ask).")
+    ] = True,
     threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
@@ -328,6 +331,7 @@ def run(
             reuse_transcript=reuse,
             appendix=appendix,
             llm=llm,
+            search_index=search_index,
         )
         _check_template(template)
         out_docx = output or output_dir_for(recording, None) / f"{recording.stem}.minutes.docx"
@@ -399,6 +403,9 @@ def record(
     speakers: Annotated[
         str | None, typer.Option(help='Speaker names in order of first appearance: "Lan,Minh".')
     ] = None,
+    search_index: Annotated[
+        bool, typer.Option("--index/--no-index", help="Add the meeting to the search index (minutes search/ask).")
+    ] = True,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """Record a meeting with a live transcript; space pauses, q stops. At the end: draft minutes."""
@@ -427,7 +434,7 @@ def record(
                 result.wav_path,
                 out_docx,
                 MeetingInfo(title=title),
-                RunOptions(template=template),
+                RunOptions(template=template, search_index=search_index),
                 lambda path, h: pipeline.run(path, hook=h),
                 hook=hook,
             )

@@ -45,6 +45,7 @@ class RunOptions:
     reuse_transcript: bool = True
     appendix: bool = False  # the transcript as an appendix of the Word document
     llm: LLMSettings = field(default_factory=LLMSettings)
+    search_index: bool = True  # add the meeting to the archive search index (`minutes search` / `ask`)
 
 
 @dataclass
@@ -297,4 +298,9 @@ def run_minutes(
         write_minutes(minutes, "md", out_docx.with_suffix(".md")),
         write_minutes(minutes, "json", out_docx.with_suffix(".json")),
     ]
+    if options.search_index and transcript.text:
+        from minutes.search.archive import index_meeting
+
+        hook("stage", name="index")  # after the outputs are on disk: a failure to index is one warning
+        index_meeting(outputs[0], lambda line: warn("warning", message=line), minutes_json=outputs[-1])
     return RunResult(docx, outputs, transcript, minutes, used, reused, warnings)

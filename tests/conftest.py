@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
+
+# `minutes run` adds each meeting to the search index: tests (and the CLIs they start) use a throwaway one, never
+# the user's archive
+os.environ.setdefault("MINUTES_INDEX", str(Path(tempfile.mkdtemp(prefix="minutes-test-index-")) / "search.sqlite"))
 
 
 def missing(reason: str) -> None:

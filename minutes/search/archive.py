@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from minutes.search import meeting as meeting_io
-from minutes.search.index import SearchIndex
+from minutes.search.index import Filters, Hit, SearchIndex
 from minutes.search.text import fold
 
 
@@ -29,8 +31,12 @@ class IndexReport:
 
 
 def _fingerprint(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    """Size and time of the transcript and of the minutes JSON beside it: editing the minutes re-indexes them."""
+    stem = path.name.removesuffix(".transcript.json")
+    files = [path]
+    if stem != path.name:
+        files += sorted(p for p in path.parent.glob(f"{glob.escape(stem)}*.json") if p != path)
+    return ";".join(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
 
 
 def index_paths(index: SearchIndex, paths: list[Path], warn: Callable[[str], None], force: bool = False) -> IndexReport:
@@ -52,6 +58,51 @@ def index_paths(index: SearchIndex, paths: list[Path], warn: Callable[[str], Non
         index.add(loaded, fingerprint)
         report.added.append(str(path))
     return report
+
+
+def index_meeting(
+    transcript_json: Path,
+    warn: Callable[[str], None],
+    minutes_json: Path | None = None,
+    index_path: Path | None = None,
+) -> bool:
+    """Add one meeting that `minutes run` (or record, or a batch) just wrote to the archive index (default: this
+    machine's), with the items of its minutes. Called once the outputs are safe on disk: a failure here is one
+    warning, never a failed run, and `minutes index FOLDER` repairs later. Returns whether the meeting was added."""
+    try:
+        loaded = meeting_io.load(transcript_json, minutes_json)
+        if loaded is None:
+            return False
+        index = SearchIndex(index_path or default_index_path())
+        try:
+            index.add(loaded, _fingerprint(transcript_json))
+        finally:
+            index.close()
+        return True
+    except Exception as exc:  # the minutes are written; searching them is a bonus that must not fail them
+        warn(f"the meeting was not added to the search index ({type(exc).__name__}: {exc}); run `minutes index` later")
+        return False
+
+
+_open_indexes: dict[Path, tuple[SearchIndex, threading.Lock]] = {}
+_open_lock = threading.Lock()
+
+
+def search(query: str, filters: Filters | None = None, k: int = 10, index_path: Path | None = None) -> list[Hit]:
+    """The k best passages for `query`, best first: the entry point for the app and other long-running callers.
+
+    The index stays open between calls so its vectors are loaded once (the first query at 1,000 hours takes seconds,
+    the next ones milliseconds); it reloads by itself when a meeting is added. Safe to call from several threads.
+    """
+    path = (index_path or default_index_path()).resolve()
+    with _open_lock:
+        if path not in _open_indexes:
+            if not path.is_file():
+                raise FileNotFoundError(f"no search index at {path}: build it with `minutes index FOLDER...`")
+            _open_indexes[path] = (SearchIndex(path), threading.Lock())
+        index, lock = _open_indexes[path]
+    with lock:  # one SQLite connection per index: one query at a time on it
+        return index.search(query, k=k, filters=filters or Filters())
 
 
 def mark(text: str, terms: list[str], before: str = "[", after: str = "]") -> str:

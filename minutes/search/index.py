@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from minutes.search.encoder import Encoder
-from minutes.search.meeting import Meeting
+from minutes.search.meeting import SPEECH, Meeting
 from minutes.search.text import fold, words
 
 WINDOW = 5
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS meetings(
     fingerprint TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS units(
     meeting_id TEXT NOT NULL, idx INTEGER NOT NULL, speaker TEXT NOT NULL, start REAL, end REAL, text TEXT NOT NULL,
-    vec BLOB, PRIMARY KEY (meeting_id, idx)) WITHOUT ROWID;
+    vec BLOB, kind TEXT NOT NULL DEFAULT 'speech', PRIMARY KEY (meeting_id, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS passages(
     id INTEGER PRIMARY KEY, meeting_id TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
     speakers TEXT NOT NULL);
@@ -120,6 +120,7 @@ class Hit:
     dense_rank: int | None = None
     terms: list[str] = field(default_factory=list)  # the query words, for marking
     similarity: float = 0.0  # cosine of the query with the passage's closest unit
+    kind: str = SPEECH  # speech, or the kind of minutes item (decision, action, ...)
 
     @property
     def speakers(self) -> list[str]:
@@ -188,6 +189,9 @@ class SearchIndex:
         self.conn.execute("PRAGMA foreign_keys=ON")
         with self.conn:
             self.conn.executescript(SCHEMA)
+            columns = {row[1] for row in self.conn.execute("PRAGMA table_info(units)")}
+            if "kind" not in columns:  # an index from before minutes items were indexed: every unit is speech
+                self.conn.execute("ALTER TABLE units ADD COLUMN kind TEXT NOT NULL DEFAULT 'speech'")
         self._vectors: _Vectors | None = None
         self._vectors_generation = -1
         self._lock = threading.Lock()
@@ -209,7 +213,11 @@ class SearchIndex:
     def add(self, meeting: Meeting, fingerprint: str = "") -> int:
         """Index (or re-index) one meeting; returns its number of passages. All or nothing."""
         vectors = self.encoder.passages([u.text for u in meeting.units])  # before the transaction: slow, can fail
-        spans = windows(len(meeting.units))
+        speech = [i for i, u in enumerate(meeting.units) if u.kind == SPEECH]
+        if speech != list(range(len(speech))):
+            raise ValueError(f"{meeting.id}: speech units must come before the minutes' items")
+        # speech in overlapping windows; each item of the minutes a passage of its own
+        spans = windows(len(speech)) + [(i, i) for i in range(len(speech), len(meeting.units))]
         with self.conn:  # one transaction: BEGIN ... COMMIT, ROLLBACK on any exception
             self._delete(meeting.id)
             self.conn.execute(
@@ -217,9 +225,10 @@ class SearchIndex:
                 (meeting.id, meeting.title, meeting.date, meeting.language, meeting.source, fingerprint),
             )
             self.conn.executemany(
-                "INSERT INTO units(meeting_id, idx, speaker, start, end, text, vec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO units(meeting_id, idx, speaker, start, end, text, vec, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (meeting.id, i, u.speaker, u.start, u.end, u.text, vectors[i].astype(np.float32).tobytes())
+                    (meeting.id, i, u.speaker, u.start, u.end, u.text, vectors[i].astype(np.float32).tobytes(), u.kind)
                     for i, u in enumerate(meeting.units)
                 ],
             )
@@ -364,7 +373,11 @@ class SearchIndex:
             hit.similarity = float(vectors.last_top[vectors.row[pid]]) if pid in vectors.row else 0.0
             # overlapping or adjacent windows are the same moment: keep the best of them
             if diverse and any(
-                h.meeting_id == hit.meeting_id and h.first - GAP <= hit.last and hit.first <= h.last + GAP for h in hits
+                h.meeting_id == hit.meeting_id
+                and h.kind == hit.kind == SPEECH
+                and h.first - GAP <= hit.last
+                and hit.first <= h.last + GAP
+                for h in hits
             ):
                 continue
             hits.append(hit)
@@ -379,7 +392,8 @@ class SearchIndex:
             (pid,),
         ).fetchone()
         rows = self.conn.execute(
-            "SELECT speaker, start, end, text FROM units WHERE meeting_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
+            "SELECT speaker, start, end, text, kind FROM units WHERE meeting_id = ? AND idx BETWEEN ? AND ? "
+            "ORDER BY idx",
             (meeting_id, first, last),
         ).fetchall()
         best = first + (best_offset if best_offset is not None else (last - first) // 2)
@@ -397,6 +411,7 @@ class SearchIndex:
             end=max(ends) if ends else None,
             units=[(r[0], r[3]) for r in rows],
             score=score,
+            kind=rows[0][4] if rows else SPEECH,
         )
 
     def close(self) -> None:

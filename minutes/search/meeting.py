@@ -8,18 +8,25 @@ and the plain archive format of the search benchmark (`{"id", "turns": [{"speake
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minutes.model import MINUTES_SCHEMA, SCHEMA, Transcript
+from minutes.model import MINUTES_SCHEMA, SCHEMA, ActionItem, Minutes, Span, Transcript
 from minutes.search.text import clean
 
 
 class NotAMeeting(ValueError):
     """A JSON file that is corrupt or is no transcript (one warning line, never a failed index run)."""
+
+
+# What a unit is: a stretch of speech, or an item of the minutes drafted from it (searched beside the speech, shown
+# with its kind, and cited at the time of the speech it came from).
+SPEECH = "speech"
+ITEM_KINDS = ("details", "summary", "topic", "decision", "action", "question")
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,7 @@ class Unit:
     text: str
     start: float | None = None  # seconds into the recording; None where the source has no times
     end: float | None = None
+    kind: str = SPEECH  # or one of ITEM_KINDS
 
 
 @dataclass
@@ -41,32 +49,92 @@ class Meeting:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def from_transcript(transcript: Transcript, meeting_id: str, title: str = "", date: str = "") -> Meeting:
+def from_transcript(
+    transcript: Transcript, meeting_id: str, title: str = "", date: str = "", minutes: Minutes | None = None
+) -> Meeting:
+    """The transcript's segments as speech units, then the minutes' items (when there are minutes)."""
     units = [
         Unit(speaker=s.speaker or "", text=clean(s.text), start=s.start, end=s.end)
         for s in transcript.segments
         if "hallucination" not in s.flags  # text Whisper invented on silence is kept out of txt/md, and out of here
     ]
+    if minutes is not None:
+        units += minutes_items(minutes)
+        title = title or minutes.meeting.title
+        date = date or minutes.meeting.date
     return Meeting(id=meeting_id, units=units, title=title, date=date, language=transcript.language)
 
 
-def _minutes_beside(path: Path) -> dict[str, Any]:
-    """Meeting details from the minutes JSON `minutes run` writes next to `<name>.transcript.json`."""
-    stem = path.name.removesuffix(".transcript.json")
-    for candidate in sorted(path.parent.glob(f"{stem}*.json")):
-        if candidate == path or candidate.name.endswith(".transcript.json"):
-            continue
-        try:
-            data = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+def _item(kind: str, text: str, spans: list[Span], speaker: str = "") -> Unit | None:
+    text = clean(text)
+    if not text:
+        return None
+    start = min((s.start for s in spans), default=None)
+    end = max((s.end for s in spans), default=None)
+    return Unit(speaker=speaker, text=text, start=start, end=end, kind=kind)
+
+
+def _action(item: ActionItem) -> Unit | None:
+    # owner and due are part of the text, so "what did Lan take on" or "before 15/12" find the item by words
+    extra = ", ".join(x for x in (item.owner, item.due) if x)
+    return _item("action", f"{item.task} ({extra})" if extra else item.task, item.spans, item.owner or "")
+
+
+def minutes_items(minutes: Minutes) -> list[Unit]:
+    """Every item of the minutes as a unit: meeting details, summary, topics with their points, decisions, actions,
+    open questions. Each is cited at the speech it was drafted from (its spans), or at no time if it has none."""
+    info = minutes.meeting
+    details = " · ".join(
+        x
+        for x in (
+            info.title,
+            info.number,
+            info.agency,
+            info.date,
+            info.place,
+            info.chair,
+            ", ".join(info.attendees),
+        )
+        if x
+    )
+    found: list[Unit | None] = [_item("details", details, [])]
+    found += [_item("summary", p.text, p.spans) for p in minutes.summary]
+    for topic in minutes.topics:
+        found.append(_item("topic", topic.title, [topic.span] if topic.span else []))
+        found += [_item("summary", p.text, p.spans) for p in topic.summary]
+        found += [_item("decision", p.text, p.spans) for p in topic.decisions]
+        found += [_action(a) for a in topic.action_items]
+    found += [_item("decision", p.text, p.spans) for p in minutes.decisions]
+    found += [_action(a) for a in minutes.action_items]
+    found += [_item("question", p.text, p.spans) for p in minutes.open_questions]
+    return [u for u in found if u is not None]
+
+
+def read_minutes(path: Path) -> Minutes | None:
+    """A minutes JSON; None for anything else or a damaged one (the transcript is then indexed without items)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and data.get("schema") == MINUTES_SCHEMA:
-            return data.get("meeting") or {}
-    return {}
+            return Minutes.from_dict(data)
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return None
 
 
-def load(path: Path) -> Meeting | None:
-    """The meeting in `path`; None for a file that is ours but no transcript (a minutes JSON); NotAMeeting else."""
+def minutes_beside(path: Path) -> Minutes | None:
+    """The minutes JSON `minutes run` writes next to `<name>.transcript.json` (`<name>.minutes.json`)."""
+    stem = path.name.removesuffix(".transcript.json")
+    for candidate in sorted(path.parent.glob(f"{glob.escape(stem)}*.json")):
+        if candidate != path and not candidate.name.endswith(".transcript.json"):
+            found = read_minutes(candidate)
+            if found is not None:
+                return found
+    return None
+
+
+def load(path: Path, minutes_json: Path | None = None) -> Meeting | None:
+    """The meeting in `path`; None for a file that is ours but no transcript (a minutes JSON); NotAMeeting else.
+    A transcript's minutes are read from `minutes_json`, else from the minutes JSON beside it."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -80,9 +148,10 @@ def load(path: Path) -> Meeting | None:
             transcript = Transcript.from_dict(data)
         except (TypeError, ValueError, KeyError) as exc:
             raise NotAMeeting(f"{path}: damaged transcript ({exc})") from exc
-        info = _minutes_beside(path)
-        title = str(info.get("title") or path.name.removesuffix(".transcript.json").removesuffix(".json"))
-        meeting = from_transcript(transcript, str(path.resolve()), title, str(info.get("date") or ""))
+        minutes = read_minutes(minutes_json) if minutes_json else minutes_beside(path)
+        title = (minutes.meeting.title if minutes else "") or path.name.removesuffix(".transcript.json")
+        date = minutes.meeting.date if minutes else ""
+        meeting = from_transcript(transcript, str(path.resolve()), title.removesuffix(".json"), date, minutes)
         meeting.source = str(path.resolve())
         return meeting
     turns = data.get("turns")
