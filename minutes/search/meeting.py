@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minutes.model import MINUTES_SCHEMA, SCHEMA, ActionItem, Minutes, Span, Transcript
+from minutes.model import MINUTES_SCHEMA, SCHEMA, ActionItem, MeetingInfo, Minutes, Span, Transcript
 from minutes.search.text import clean
 
 
@@ -114,11 +114,17 @@ def read_minutes(path: Path) -> Minutes | None:
     """A minutes JSON; None for anything else or a damaged one (the transcript is then indexed without items)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("schema") == MINUTES_SCHEMA:
-            return Minutes.from_dict(data)
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    return None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("schema") != MINUTES_SCHEMA:
+        return None
+    try:
+        return Minutes.from_dict(data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        # damaged items: keep what names the meeting, if that much is readable
+        info = data.get("meeting") if isinstance(data.get("meeting"), dict) else {}
+        known = {k: str(v) for k, v in info.items() if k in ("title", "date") and v}
+        return Minutes(meeting=MeetingInfo(**known), language=str(data.get("language") or ""))
 
 
 def minutes_beside(path: Path) -> Minutes | None:
