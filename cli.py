@@ -727,36 +727,56 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question about what was said in the meetings.")],
     index_file: IndexOption = None,
     limit: Annotated[int, typer.Option("-n", "--limit", min=1, help="How many passages at most.")] = 3,
+    llm: Annotated[
+        bool, typer.Option("--llm/--no-llm", help="Write an answer with the local LLM when one is installed.")
+    ] = True,
+    llm_model: Annotated[
+        str | None, typer.Option(help="A .gguf file or catalog id [default: the catalog LLM].")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Answer from the meetings: the passages that answer best, each cited as [meeting, time]; no LLM needed."""
+    """Answer from the meetings, each claim cited as [meeting, time]; without an LLM, the passages that answer."""
     from minutes.search.ask import ask as ask_archive
+    from minutes.search.ask import installed_writer, render, where
 
     with user_errors():
         search_index = _open_index(index_file, must_exist=True)
         answer = ask_archive(search_index, question, k=limit)
+        # the LLM loads only when there is something to answer from
+        writer = installed_writer(llm_model) if llm and answer.found else None
+        if writer is not None:
+            try:
+                writer.write(answer)
+            finally:
+                writer.close()
         cited = [
             {
+                "source": n,
                 "meeting_id": h.meeting_id,
                 "title": h.title,
                 "date": h.date,
+                "kind": h.kind,
                 "time": _clock_or_turns(h),
+                "cite": where(h),
                 "start": h.start,
                 "end": h.end,
                 "text": "\n".join(f"{s}: {t}" if s else t for s, t in h.units),
             }
-            for h in answer.passages
+            for n, h in enumerate(answer.passages, 1)
         ]
         if as_json:
-            out.print_json(
-                json.dumps({"question": question, "found": answer.found, "passages": cited}, ensure_ascii=False)
-            )
+            claims = [{"text": c.text, "sources": [i + 1 for i in c.sources]} for c in answer.claims]
+            result = {"question": question, "found": answer.found, "answer": render(answer), "claims": claims}
+            result |= {"model": answer.model, "passages": cited}
+            out.print_json(json.dumps(result, ensure_ascii=False))
             return
-        if not answer.found:
-            out.print("Not found in the meetings.")
+        if not answer.claims:  # not found, or the passages themselves are the answer
+            out.print(Text(render(answer)))
             return
-        for n, c in enumerate(cited, 1):
-            out.print(Text(f"[{n}] {c['title']}{', ' + c['date'] if c['date'] else ''}, {c['time']}", style="bold"))
+        out.print(Text(render(answer)))
+        out.print()
+        for c in cited:
+            out.print(Text(f"[{c['cite']}]", style="bold"))
             out.print(Text("    " + c["text"].replace("\n", "\n    ")))
 
 

@@ -4,6 +4,7 @@ span that answers it; a question about something never said gets "not found in t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def _query(qid: str) -> dict:
 def test_ask_cites_a_relevant_span_and_says_not_found_for_what_was_never_said(indexed, e5_encoder):
     for qid in ("TS3010a:s0", "education_0:s5"):
         q = _query(qid)
-        proc = run("ask", q["query"], "--json", index=indexed)
+        proc = run("ask", q["query"], "--json", "--no-llm", index=indexed)
         assert proc.returncode == 0, proc.stderr
         answer = json.loads(proc.stdout)
         assert answer["found"], q["query"]
@@ -69,3 +70,75 @@ def test_word_coverage_ignores_diacritics_endings_and_question_words():
     # typed with diacritics, a word must match as typed: "đá" (stone, football) is not "đã" (already)
     assert coverage("bóng đá", hit) == 0.0
     assert coverage("duyệt", hit) == 1.0 and coverage("duyet", hit) == 1.0 and coverage("duyêt", hit) == 0.0
+
+
+def test_only_given_passages_are_cited_and_a_claim_citing_none_is_dropped():
+    from minutes.search.ask import answer_schema, parse_claims
+
+    text = json.dumps(
+        {
+            "sentences": [
+                {"text": "The budget was approved.", "sources": [1, 3, 1]},
+                {"text": "It was also said elsewhere.", "sources": [4, 0, -1]},  # no such passages
+                {"text": "Nothing cited.", "sources": []},
+                {"text": "  Spaced   out.  ", "sources": [2, True]},
+            ]
+        }
+    )
+    claims, dropped = parse_claims(text, 3)
+    assert [(c.text, c.sources) for c in claims] == [("The budget was approved.", [0, 2]), ("Spaced out.", [1])]
+    assert dropped == 2
+    assert parse_claims("not json", 3) == ([], 0)
+    # the grammar the engine enforces allows only the given passages' numbers
+    items = answer_schema(3)["properties"]["sentences"]["items"]["properties"]["sources"]["items"]
+    assert items["enum"] == [1, 2, 3]
+
+
+def test_the_question_language_is_recognised_with_or_without_diacritics():
+    from minutes.search.ask import question_language
+
+    assert question_language("Ngân sách trạm y tế được duyệt khi nào?") == "vi"
+    assert question_language("ngan sach tram y te duoc duyet khi nao") == "vi"
+    assert question_language("When was the health-centre budget decided?") == "en"
+    assert question_language("budget") == "en"
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_llm_answers_a_dev_question_citing_only_given_passages_inside_the_span(tmp_path, e5_encoder):
+    """The real catalog LLM on a real dev meeting: every claim cites passages it was given, one of them inside the
+    span that answers the question, and the printed answer cites them as [meeting, turns]."""
+    from minutes.search import SearchIndex
+    from minutes.search import meeting as meeting_io
+    from minutes.search.ask import ask, installed_writer, render, where
+
+    if not (DEV / "queries.jsonl").is_file():
+        pytest.skip(f"search dev set not found under {DEV}")
+    writer = installed_writer()
+    if writer is None:
+        from tests.conftest import missing
+
+        missing("the LLM is not installed: minutes models install qwen2.5-coder-1.5b-q4")
+    index = SearchIndex(tmp_path / "i.sqlite", e5_encoder)
+    loaded = meeting_io.load(DEV / "meetings" / "education_0.json")
+    assert loaded is not None
+    index.add(loaded)
+    q = _query("education_0:s5")
+    try:
+        answer = ask(index, q["query"], k=3, llm=writer)
+    finally:
+        writer.close()
+    assert answer.found and answer.claims, answer
+    assert answer.language == "en" and answer.model.startswith("llama.cpp:")
+    for claim in answer.claims:
+        assert claim.sources and all(0 <= i < len(answer.passages) for i in claim.sources)
+    cited = {i for c in answer.claims for i in c.sources}
+    assert any(
+        s - 2 <= answer.passages[i].last and answer.passages[i].first <= e + 2
+        for i in cited
+        for s, e in q["relevant_turns"]
+    ), [(answer.passages[i].first, answer.passages[i].last) for i in cited]
+    text = render(answer)
+    labels = {where(h) for h in answer.passages}
+    assert re.findall(r"\[([^\[\]]+)\]", text) and set(re.findall(r"\[([^\[\]]+)\]", text)) <= labels, text
+    assert "perinatal" in text.lower() or "mental" in text.lower(), text
