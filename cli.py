@@ -249,6 +249,65 @@ def _summary(results: list[Any]) -> None:
     err.print(f"{len(results) - n_failed} transcribed, {n_failed} failed")
 
 
+# -- batch --------------------------------------------------------------------------------------------------------
+
+
+@app.command(no_args_is_help=True)
+def batch(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Recordings or folders (searched recursively); or `status DIR`.", metavar="SOURCE..."),
+    ],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the outputs and the job manifest.")] = None,
+    with_minutes: Annotated[bool, typer.Option("--minutes", help="Also draft the minutes (as `minutes run`).")] = False,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes [default: from cores, memory].")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="Threads per worker [default: cores / workers].")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Try the failed files again.")] = False,
+    ray: Annotated[str | None, typer.Option(help="Run on a Ray cluster: its address (host:port) or auto.")] = None,
+    language: Annotated[str, typer.Option("--language", "-l", help="auto, or a language code: vi, en, ...")] = "auto",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
+    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: txt,srt,vtt,json,md.")] = "txt,json",
+    diarize: Annotated[bool, typer.Option("--diarize/--no-diarize", help="Find who spoke when.")] = False,
+    compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type.")] = "int8",
+    drafter: Annotated[str, typer.Option(help="With --minutes: extractive, hybrid, llm, auto.")] = "extractive",
+    template: Annotated[str, typer.Option(help="With --minutes: auto, general, bien-ban, or a .docx.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="With status: machine-readable output.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """Transcribe (and draft) a whole archive, resumably: `minutes batch SOURCE... --out DIR`, `minutes batch
+    status DIR [--json]`. Re-run the same command to resume; done files are skipped by content."""
+    from minutes.batch.display import BatchDisplay, report_lines, status_lines
+    from minutes.batch.runner import batch_status, run_batch
+    from minutes.batch.work import BatchSettings
+
+    with user_errors(show_traceback):
+        if sources[0] == "status":
+            if len(sources) != 2:
+                raise MinutesError("give one output folder: minutes batch status DIR")
+            summary = batch_status(Path(sources[1]))
+            if as_json:
+                out.print_json(json.dumps(summary.to_dict(), ensure_ascii=False))
+            else:
+                out.print("\n".join(status_lines(Path(sources[1]), summary)), markup=False)
+            return
+        if out_dir is None:
+            raise MinutesError("give the output folder: minutes batch SOURCE... --out DIR")
+        settings = BatchSettings(
+            model=model, language=language, compute_type=compute_type, diarize=diarize,
+            formats=tuple(formats.split(",")), minutes=with_minutes, drafter=drafter, template=template,
+        )  # fmt: skip
+        with BatchDisplay(err, quiet) as display:
+            report = run_batch(
+                [Path(s) for s in sources], out_dir, settings, workers=workers, threads=threads, ray_address=ray,
+                retry_failed=retry_failed, hook=display,
+            )  # fmt: skip
+    if not quiet:
+        err.print("\n".join(report_lines(report, out_dir)), markup=False)
+    if report.failed:
+        raise typer.Exit(int(ExitCode.PARTIAL) if report.totals.done_files or report.plan.already_done else 1)
+
+
 # -- run ----------------------------------------------------------------------------------------------------------
 
 
@@ -778,6 +837,42 @@ def ask(
         for c in cited:
             out.print(Text(f"[{c['cite']}]", style="bold"))
             out.print(Text("    " + c["text"].replace("\n", "\n    ")))
+
+
+@app.command("app")
+def app_command(
+    meetings_dir: Annotated[
+        Path | None, typer.Option(help="Where meetings are kept [default: ~/Minutes, or MINUTES_MEETINGS_DIR].")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (this machine only unless --allow-remote).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port [default: a free one].")] = 0,
+    allow_remote: Annotated[
+        bool, typer.Option(help="Allow a non-loopback --host: other machines may connect.")
+    ] = False,
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open the app in the web browser.")] = True,
+    max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest recording the app accepts, in MB.")] = 4096,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
+    threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
+    show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """The secretary's app in the web browser: open a recording, review it against the audio, edit and export."""
+    from minutes.app import DEFAULT_MEETINGS_DIR, serve
+
+    folder = meetings_dir or Path(os.environ.get("MINUTES_MEETINGS_DIR") or DEFAULT_MEETINGS_DIR)
+    with user_errors(show_traceback):
+        serve(
+            folder,
+            host=host,
+            port=port,
+            allow_remote=allow_remote,
+            open_browser=browser,
+            max_upload_mb=max_upload_mb,
+            model=model,
+            threads=threads,
+            announce=lambda url: out.print(f"minutes app: {url}", markup=False, soft_wrap=True),
+        )
 
 
 def main() -> None:

@@ -1,0 +1,131 @@
+"""Only this machine's browser, holding the session token, on the app's own origin, inside the meetings folder.
+
+Every refused request is also checked to have changed nothing on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.app.conftest import SAMPLE, AppServer, upload
+from tests.test_cli import assert_one_line_error, run
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, float]]:
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime) for p in sorted(folder.rglob("*"))}
+
+
+def test_without_the_token_nothing_is_served_or_changed(app_server: AppServer):
+    before = snapshot(app_server.meetings)
+    for method, path in [("GET", "/"), ("GET", "/api/meetings"), ("GET", "/static/review.js"), ("POST", "/api/upload")]:
+        answer = app_server.request(method, path, b"x" if method == "POST" else None, token=False)
+        assert answer.status == 403, (method, path)
+    wrong = app_server.request("GET", "/?token=not-the-token", token=False)
+    assert wrong.status == 403 and "link" in wrong.json()["error"]
+    assert snapshot(app_server.meetings) == before
+
+    # the link the app printed: its token becomes a cookie the page's scripts cannot read, sent to this site only
+    opened = app_server.request("GET", f"/?token={app_server.token}", token=False)
+    assert opened.status == 303 and opened.headers["location"] == "/"
+    cookie = opened.headers["set-cookie"]
+    assert app_server.token in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = app_server.request("GET", "/")
+    assert page.status == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_foreign_origin_or_host_changes_nothing(app_server: AppServer):
+    created = upload(app_server, SAMPLE)
+    assert created.status == 201, created.body
+    meeting = created.json()["id"]
+    before = snapshot(app_server.meetings)
+    evil = "http://evil.example"
+    for path, body in [
+        (f"/api/meetings/{meeting}/rename", {"title": "pwned"}),
+        (f"/api/meetings/{meeting}/delete", {}),
+    ]:
+        assert app_server.request("POST", path, body, origin=evil).status == 403
+        assert app_server.request("POST", path, body, origin="null").status == 403
+        assert app_server.request("POST", path, body, origin=None).status == 403  # cookie alone is not enough
+    # a DNS-rebinding page reaches 127.0.0.1 under its own name: the Host header gives it away
+    rebound = app_server.request("GET", "/api/meetings", headers={"host": "evil.example"})
+    assert rebound.status == 403
+    assert app_server.request("POST", "/api/upload", SAMPLE.read_bytes(), origin=evil).status == 403
+    assert snapshot(app_server.meetings) == before
+    # the same requests from the app's own page do work
+    assert app_server.request("POST", f"/api/meetings/{meeting}/rename", {"title": "Planning"}).status == 200
+    assert [m["title"] for m in app_server.request("GET", "/api/meetings").json()] == ["Planning"]
+
+
+def test_paths_outside_the_meetings_folder_are_refused(app_server: AppServer, tmp_path: Path):
+    meeting = upload(app_server, SAMPLE).json()["id"]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.flac"
+    secret.write_bytes(SAMPLE.read_bytes())
+    record = {"id": "evil", "title": "evil", "recording": "secret.flac", "status": "ready"}
+    (outside / "meeting.json").write_text(json.dumps(record))
+    (app_server.meetings / "evil").symlink_to(outside, target_is_directory=True)  # a folder that leads outside
+    folder = app_server.meetings / meeting
+    (folder / "export").mkdir()
+    (folder / "export" / "leak.docx").symlink_to(secret)  # a file that leads outside
+    before, outside_before = snapshot(app_server.meetings), snapshot(outside)
+
+    for path in [
+        "/api/meetings/../../etc/passwd",
+        "/api/meetings/%2E%2E%2F%2E%2E%2Fetc/state",
+        "/api/meetings/%2Fetc%2Fpasswd/audio",
+        f"/api/meetings/{meeting}/file/../meeting.json",
+        f"/api/meetings/{meeting}/file/%2Fetc%2Fpasswd",
+        f"/api/meetings/{meeting}/file/export/..%2F..%2F..%2Fsecret.flac",
+        f"/api/meetings/{meeting}/file/export/leak.docx",
+        "/api/meetings/evil/audio",
+        "/api/meetings/evil/state",
+        "/static/../meeting.json",
+        "/static/%2E%2E/server.py",
+    ]:
+        answer = app_server.request("GET", path)
+        assert answer.status in (403, 404), (path, answer.status)
+        assert b"fLaC" not in answer.body and b"root:" not in answer.body, path
+    for path in ["/api/meetings/evil/delete", "/api/meetings/evil/rename", f"/api/meetings/..%2F{meeting}/delete"]:
+        assert app_server.request("POST", path, {"title": "x"}).status in (403, 404), path
+    assert [m["id"] for m in app_server.request("GET", "/api/meetings").json()] == [meeting]  # the link is not listed
+    assert snapshot(app_server.meetings) == before and snapshot(outside) == outside_before
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_a_non_loopback_address_is_refused_without_the_flag(host: str, tmp_path: Path):
+    proc = run("app", "--no-browser", "--host", host, "--meetings-dir", tmp_path / "m")
+    assert_one_line_error(proc, f"refusing to listen on {host}", "--allow-remote")
+    assert not (tmp_path / "m").exists()
+
+
+def test_oversize_and_non_audio_uploads_get_a_clear_message(tmp_path: Path):
+    server = AppServer(tmp_path / "meetings", "--max-upload-mb", "1").start()
+    try:
+        big = tmp_path / "long.flac"
+        big.write_bytes(os.urandom(1024 * 1024 + 1))
+        answer = upload(server, big)
+        assert answer.status == 413 and "larger than the 1 MB upload limit" in answer.json()["error"]
+        # a client that hides the length (chunked upload) is stopped at the limit too
+        chunked = server.request(
+            "POST", "/api/upload", iter([big.read_bytes()]), headers={"content-type": "audio/flac"}
+        )
+        assert chunked.status == 413, chunked.body
+
+        notes = tmp_path / "notes.txt"
+        notes.write_text("agenda: budget, training\n")
+        answer = upload(server, notes, content_type="text/plain")
+        assert answer.status == 415 and "not a recording" in answer.json()["error"]
+        disguised = tmp_path / "notes.mp3"  # named like audio, is not: the decoder decides
+        disguised.write_text("agenda: budget, training\n" * 100)
+        answer = upload(server, disguised, content_type="audio/mpeg")
+        assert answer.status == 415 and "notes.mp3 is not a recording minutes can read" in answer.json()["error"]
+        assert [p for p in server.meetings.iterdir() if not p.name.startswith(".")] == []  # nothing left behind
+
+        assert upload(server, SAMPLE).status == 201  # a real recording under the limit is taken
+    finally:
+        server.stop()
