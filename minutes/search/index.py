@@ -35,6 +35,12 @@ DENSE_WEIGHT = 1.0
 PHRASES = True  # adjacent query words also asked for as a phrase
 GAP = 2  # hits closer than this many units to a better hit of the same meeting are the same moment
 MAX_WEIGHT = 0.85  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_WEIGHT) * mean of units
+# Above this many units (about 35 hours of meetings) the meaning side probes a coarse partition instead of scoring
+# every unit: the lists nearest the query covering PROBE_SHARE of the units, whose PROBE_UNITS closest units
+# bring their passages in to be scored exactly.
+EXACT_UNITS = 50_000
+PROBE_SHARE = 0.05
+PROBE_UNITS = 2_000
 
 # Words that carry no topic in a question to an archive ("what did they say about ..."): left out of the word
 # query, which keeps OR-queries from touching every passage. The meaning side still sees the whole question.
@@ -142,41 +148,112 @@ def fts_query(query: str) -> str | None:
     return f"text : ({typed}) OR folded : ({folded})"
 
 
+class _Partition:
+    """A coarse partition of the unit vectors (spherical k-means), so a query scores a few lists instead of all units.
+
+    Used only above `EXACT_UNITS` units; below, every unit is scored and the ranking is exact. The units are stored
+    sorted by list so probing a list reads one contiguous slice. Built when the vectors load (a few seconds at
+    1,000 hours), from a sample: its quality only decides how many near neighbours sit in the probed lists.
+    """
+
+    def __init__(self, units: np.ndarray, seed: int = 0) -> None:
+        n = len(units)
+        self.lists = int(np.clip(np.sqrt(n), 16, 2048))
+        rng = np.random.default_rng(seed)
+        sample = units[rng.choice(n, size=min(n, 40 * self.lists), replace=False)]
+        centroids = sample[rng.choice(len(sample), size=self.lists, replace=False)].copy()
+        for _ in range(8):
+            nearest = (sample @ centroids.T).argmax(axis=1)
+            sums = np.zeros_like(centroids)
+            np.add.at(sums, nearest, sample)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), centroids).astype(np.float32)
+        self.centroids = centroids
+        assign = np.concatenate(
+            [(units[s : s + 65536] @ centroids.T).argmax(axis=1) for s in range(0, n, 65536)]
+        ).astype(np.int32)
+        self.order = np.argsort(assign, kind="stable")  # new row -> old row
+        self.offsets = np.concatenate([[0], np.cumsum(np.bincount(assign, minlength=self.lists))])
+
+    def probe(self, units: np.ndarray, query: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+        """(unit rows, their cosines) of the lists closest to the query, covering about `share` of the units."""
+        want, taken, slices = share * len(units), 0, []
+        for lst in np.argsort(-(self.centroids @ query)):
+            start, end = int(self.offsets[lst]), int(self.offsets[lst + 1])
+            if end > start:
+                slices.append((start, end))
+                taken += end - start
+            if taken >= want:
+                break
+        rows = np.concatenate([np.arange(a, b) for a, b in slices])
+        return rows, np.concatenate([units[a:b] @ query for a, b in slices])
+
+
 class _Vectors:
-    """Unit vectors and the passage -> units map, in memory for brute-force cosine; reloaded when the index changes."""
+    """Unit vectors and the passage -> units map, in memory for cosine scoring; reloaded when the index changes."""
 
     def __init__(self, conn: sqlite3.Connection, dim: int) -> None:
-        rows = conn.execute("SELECT meeting_id, idx, vec FROM units ORDER BY meeting_id, idx").fetchall()
-        position = {(m, i): n for n, (m, i, _) in enumerate(rows)}
-        self.units = np.zeros((len(rows), dim), dtype=np.float32)
-        for n, (_, _, blob) in enumerate(rows):
-            if blob:
-                self.units[n] = np.frombuffer(blob, dtype=np.float32)
+        rows = conn.execute("SELECT meeting_id, vec FROM units ORDER BY meeting_id, idx").fetchall()
+        zero = bytes(4 * dim)
+        self.units = np.frombuffer(b"".join(blob or zero for _, blob in rows), dtype=np.float32).reshape(-1, dim)
+        offset: dict[str, int] = {}
+        for n, (meeting_id, _) in enumerate(rows):
+            offset.setdefault(meeting_id, n)  # a meeting's units are rows offset + idx (idx runs 0..n-1)
+        del rows
         passages = conn.execute("SELECT id, meeting_id, first, last FROM passages ORDER BY id").fetchall()
         self.ids = np.array([p[0] for p in passages], dtype=np.int64)
         self.row = {int(pid): row for row, pid in enumerate(self.ids)}
-        self.last_top = np.zeros(len(passages), dtype=np.float32)
-        width = max((p[3] - p[2] + 1 for p in passages), default=1)
+        first = np.array([offset[p[1]] + p[2] for p in passages], dtype=np.int64)
+        length = np.array([p[3] - p[2] + 1 for p in passages], dtype=np.int64)
+        width = int(length.max()) if len(passages) else 1
         # (passage x unit) index matrix, a short passage padded with repeats of its first unit: the max is unchanged
         # and the mean is corrected by the padding count, with no NaN handling on the query path
-        self.members = np.zeros((len(passages), width), dtype=np.int64)
-        self.count = np.zeros(len(passages), dtype=np.float32)
-        for row, (_, meeting_id, first, last) in enumerate(passages):
-            rows = [position[(meeting_id, i)] for i in range(first, last + 1)]
-            self.members[row] = rows + [rows[0]] * (width - len(rows))
-            self.count[row] = len(rows)
+        step = np.arange(width)
+        self.members = np.where(step < length[:, None], first[:, None] + step, first[:, None]).reshape(-1, width)
+        self.count = length.astype(np.float32)
+        self.last_top = np.zeros(len(passages), dtype=np.float32)
+        self.partition: _Partition | None = None
+        if len(self.units) > EXACT_UNITS:
+            self.partition = _Partition(self.units)
+            self.units = self.units[self.partition.order]
+            new_row = np.empty_like(self.partition.order)
+            new_row[self.partition.order] = np.arange(len(new_row))
+            self.members = new_row[self.members]
+            # unit row -> the passages holding it (CSR), to turn the probed units into candidate passages
+            flat = self.members.ravel()
+            owner = np.repeat(np.arange(len(self.members)), width)
+            pairs = np.unique(flat * len(self.members) + owner)
+            self.unit_passages = pairs % len(self.members)
+            self.unit_offsets = np.searchsorted(pairs // len(self.members), np.arange(len(self.units) + 1))
 
-    def scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(passage scores, index of the best member unit within each passage)."""
-        if not len(self.ids):
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        member = (self.units @ query)[self.members]
+    def _score(self, member: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         best = member.argmax(axis=1)
         top = member[np.arange(len(member)), best]
-        padding = member.shape[1] - self.count
-        mean = (member.sum(axis=1) - padding * member[:, 0]) / self.count
-        self.last_top = top  # best-turn cosine per passage, for "is anything relevant at all" (minutes ask)
-        return MAX_WEIGHT * top + (1 - MAX_WEIGHT) * mean, best
+        padding = member.shape[1] - count
+        mean = (member.sum(axis=1) - padding * member[:, 0]) / count
+        return MAX_WEIGHT * top + (1 - MAX_WEIGHT) * mean, best, top
+
+    def scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passage scores, index of the best member unit within each passage); -inf for passages not scored."""
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        if self.partition is None:
+            score, best, top = self._score((self.units @ query)[self.members], self.count)
+            self.last_top = top  # best-unit cosine per passage, for "is anything relevant at all" (minutes ask)
+            return score, best
+        # the closest units of the probed lists, then every passage holding one of them scored exactly
+        rows, cosines = self.partition.probe(self.units, query, PROBE_SHARE)
+        keep = rows[np.argpartition(-cosines, min(PROBE_UNITS, len(rows)) - 1)[:PROBE_UNITS]]
+        candidates = np.unique(
+            np.concatenate([self.unit_passages[self.unit_offsets[u] : self.unit_offsets[u + 1]] for u in keep])
+        )
+        member = self.units[self.members[candidates]] @ query
+        score, best_c, top_c = self._score(member, self.count[candidates])
+        scores = np.full(len(self.ids), -np.inf, dtype=np.float32)
+        best = np.zeros(len(self.ids), dtype=np.int64)
+        self.last_top = np.zeros(len(self.ids), dtype=np.float32)
+        scores[candidates], best[candidates], self.last_top[candidates] = score, best_c, top_c
+        return scores, best
 
 
 class SearchIndex:

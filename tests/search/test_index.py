@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from minutes.search import Filters, SearchIndex, index_paths, mark
@@ -190,3 +192,49 @@ def test_loading_the_benchmark_format_keeps_turn_indices(tmp_path):
     loaded = meeting_io.load(path)
     assert loaded is not None and loaded.id == "M1"
     assert [u.text for u in loaded.units] == ["hi", ""]
+
+
+class _ClusteredEncoder:
+    """Unit vectors around 40 random directions, seeded by the text: a stand-in for e5 with the same geometry
+    (meetings talk about a few topics each), to compare the partitioned meaning search with the exact one."""
+
+    name, dim = "clustered", 384
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(7)
+        self.topics = rng.normal(size=(40, self.dim)).astype(np.float32)
+
+    def _vector(self, text: str) -> np.ndarray:
+        rng = np.random.default_rng(int(hashlib.sha1(text.encode()).hexdigest()[:8], 16))
+        v = self.topics[rng.integers(40)] + 0.8 * rng.normal(size=self.dim).astype(np.float32)
+        return (v / np.linalg.norm(v)).astype(np.float32)
+
+    def passages(self, texts):
+        return np.stack([self._vector(t) for t in texts])
+
+    def query(self, text: str) -> np.ndarray:
+        return self._vector("q" + text)
+
+
+def test_the_partitioned_meaning_search_finds_what_the_exact_one_finds(tmp_path, monkeypatch):
+    from minutes.search import index as ix
+    from minutes.search.meeting import Meeting, Unit
+
+    encoder = _ClusteredEncoder()
+    index = SearchIndex(tmp_path / "i.sqlite", encoder)
+    for m in range(30):
+        index.add(Meeting(f"m{m}", [Unit("A", f"turn {m} {i}") for i in range(200)], title=f"m{m}"))
+    queries = [f"question {n}" for n in range(20)]
+    exact = [index.dense(q, limit=20)[0] for q in queries]
+    monkeypatch.setattr(ix, "EXACT_UNITS", 1000)  # 6,000 units: partitioned from the next load on
+    index._vectors = None
+    assert index._loaded().partition is not None
+    probed_all = ix.PROBE_SHARE
+    monkeypatch.setattr(ix, "PROBE_SHARE", 1.0)
+    monkeypatch.setattr(ix, "PROBE_UNITS", 6000)
+    assert [index.dense(q, limit=20)[0] for q in queries] == exact  # every list probed: the same ranking
+    monkeypatch.setattr(ix, "PROBE_SHARE", max(probed_all, 0.1))
+    monkeypatch.setattr(ix, "PROBE_UNITS", 500)
+    found = [index.dense(q, limit=20)[0] for q in queries]
+    overlap = np.mean([len(set(a[:10]) & set(b[:10])) / 10 for a, b in zip(exact, found, strict=True)])
+    assert overlap >= 0.9, overlap
