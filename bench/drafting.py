@@ -14,11 +14,12 @@ with a 0.5 s pause between turns, so every drafted item still carries a time spa
 Each drafter runs in its own fresh interpreter (its peak RSS is its own) and writes `<id>.pred.json` into
 `--out DIR/<drafter>/` in score.py's format: `summary` = the minutes' summary points (what the secretary reads as
 the summary: the topic-by-topic discussion is the body of the minutes, not its summary), `decisions` = every
-decision, `action_items` = every action item as "owner: task (due)". Scoring uses DATA_DIR's own score.py
-(ROUGE-1/2/Lsum F1 of the summary; decisions and action items matched at ROUGE-L F1 >= 0.3, micro P/R), so the
-figures are the ones score.py prints. Drafters: `extractive`, `llm` (skipped with a line when its model is not
-installed), `first-150-words` (the floor: the transcript's first 150 words as the summary), or any other name
-`minutes.job.make_drafter` knows.
+decision, `action_items` = every action item as the minutes' prose reads it ("The Marketing Expert will check the
+evaluations. (by Friday)"; "owner: task (due)" in a language whose cue file sets no `task_verb`). Scoring uses
+DATA_DIR's own score.py (ROUGE-1/2/Lsum F1 of the summary; decisions and action items matched at ROUGE-L F1 >= 0.3,
+micro P/R), so the figures are the ones score.py prints. Drafters: `extractive`, `llm` (skipped with a line when
+its model is not installed), `first-150-words` (the floor: the transcript's first 150 words as the summary), or
+any other name `minutes.job.make_drafter` knows.
 """
 
 from __future__ import annotations
@@ -138,9 +139,13 @@ def load_transcript(dataset: DataSet, item: str) -> Any:
 # -- predictions --------------------------------------------------------------------------------------------------
 
 
-def action_text(task: str, owner: str | None, due: str | None) -> str:
-    text = f"{owner}: {task}" if owner else task
-    return f"{text} ({due})" if due and due.lower() not in task.lower() else text
+def action_text(task: str, owner: str | None, due: str | None, language: str | None = "en") -> str:
+    """An action item as the minutes' prose reads it ("The Marketing Expert will check the evaluations (by
+    Friday)."; languages whose cue file sets no `task_verb`: "owner: task (due)")."""
+    from minutes.draft.extractive import load_cues
+    from minutes.draft.rewrite import action_sentence
+
+    return action_sentence(task, owner, due, load_cues(language).rules)
 
 
 def prediction(minutes: Any) -> dict[str, list[str]]:
@@ -150,7 +155,7 @@ def prediction(minutes: Any) -> dict[str, list[str]]:
     return {
         "summary": [p.text for p in minutes.summary],
         "decisions": decisions,
-        "action_items": [action_text(a.task, a.owner, a.due) for a in actions],
+        "action_items": [action_text(a.task, a.owner, a.due, minutes.language) for a in actions],
     }
 
 

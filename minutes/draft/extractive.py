@@ -216,15 +216,22 @@ class Cues:
     decision: Matcher = field(default_factory=Matcher)
     decision_not: Matcher = field(default_factory=Matcher)
     decision_closing: Matcher = field(default_factory=Matcher)
+    decision_recap: Matcher = field(default_factory=Matcher)
+    decision_hedges: Matcher = field(default_factory=Matcher)
+    decision_continues: Matcher = field(default_factory=Matcher)
     action: Matcher = field(default_factory=Matcher)
     action_weak: Matcher = field(default_factory=Matcher)
     action_not: Matcher = field(default_factory=Matcher)
     action_present: Matcher = field(default_factory=Matcher)
+    action_tags: Matcher = field(default_factory=Matcher)
+    handout: Matcher = field(default_factory=Matcher)
     owner_self: Matcher = field(default_factory=Matcher)
     owner_request: Matcher = field(default_factory=Matcher)
     owner_accept: Matcher = field(default_factory=Matcher)
     owner_acknowledge: Matcher = field(default_factory=Matcher)
     owner_assign: tuple[str, ...] = ()
+    owner_delegate: tuple[str, ...] = ()
+    owner_groups: Matcher = field(default_factory=Matcher)
     owner_titles: tuple[str, ...] = ()
     owner_units: tuple[str, ...] = ()
     subject_verbs: Matcher = field(default_factory=Matcher)
@@ -265,15 +272,22 @@ def _load_cues(code: str) -> Cues:
         decision=Matcher(section("decision").get("phrases", ()), section("decision").get("regex", ())),
         decision_not=Matcher(section("decision").get("not", ())),
         decision_closing=Matcher(section("decision").get("closing", ())),
+        decision_recap=Matcher(section("decision").get("recap", ())),
+        decision_hedges=Matcher(section("decision").get("hedges", ())),
+        decision_continues=Matcher(section("decision").get("continues", ())),
         action=Matcher(section("action").get("phrases", ()), section("action").get("regex", ())),
         action_weak=Matcher(section("action").get("weak", ())),
         action_not=Matcher(section("action").get("not", ())),
         action_present=Matcher(section("action").get("present", ())),
+        action_tags=Matcher(section("action").get("tags", ())),
+        handout=Matcher(section("action").get("handout", ())),
         owner_self=Matcher(owner.get("self", ())),
         owner_request=Matcher(owner.get("request", ())),
         owner_accept=Matcher(owner.get("accept", ())),
         owner_acknowledge=Matcher(owner.get("acknowledge", ())),
         owner_assign=tuple(nfc(v) for v in owner.get("assign", [])),
+        owner_delegate=tuple(nfc(v) for v in owner.get("delegate", [])),
+        owner_groups=Matcher(owner.get("groups", ()), owner.get("groups_regex", ())),
         owner_titles=_longest_first(owner.get("titles", [])),
         owner_units=_longest_first(owner.get("units", [])),
         subject_verbs=Matcher(owner.get("subject_verbs", ())),
@@ -299,6 +313,8 @@ def _rules(code: str, data: dict) -> Rules:
         roles=frozenset(w.lower() for w in report.get("roles", [])),
         second_person=tuple(nfc(w) for w in report.get("second_person", [])),
         dangling=frozenset(nfc(w).lower() for w in report.get("dangling", [])),
+        decision_future=tuple((nfc(a), nfc(b)) for a, b in report.get("decision_future", [])),
+        task_verb=nfc(report.get("task_verb", "")),
     )
 
 
@@ -465,7 +481,8 @@ def find_owner(sentences: Sequence[Sentence], index: int, cues: Cues) -> str | N
         return name
     if request:
         # "Can you send it?" names nobody: whoever answers took it on; the asker is the one person it is not.
-        reply = answer_to(sentences, index)
+        # ("I need you to tell us what the user wants" - "What they're looking for.": the one who answers)
+        reply = answer_to(sentences, index, any_sentence=True)
         return sentences[reply].speaker if reply is not None else None
     return s.speaker
 
@@ -509,12 +526,18 @@ def is_decision(s: Sentence, cues: Cues) -> bool:
     return bool(not s.question and cues.decision.search(s.text) and not cues.decision_not.search(s.text))
 
 
+def tagged(text: str, cues: Cues) -> bool:
+    """ "You have to have some push-buttons, don't you?": a question tag seeks agreement and asks no one to act."""
+    tail = text.rstrip(" ?!.…").rpartition(",")[2]
+    return len(tail.split()) <= 3 and cues.action_tags.search(tail) is not None
+
+
 def is_action(s: Sentence, cues: Cues, deadline: str | None) -> bool:
     if cues.action_not.search(s.text):
         return False
     strong = cues.action.search(s.text)
     if s.question:  # a question is a task only when it asks someone to do something ("Could you send ...?")
-        return bool(strong and cues.owner_request.search(s.text))
+        return bool(strong and cues.owner_request.search(s.text)) and not tagged(s.text, cues)
     if strong:
         return True
     named = _vocative(s.text, cues) or _named_subject(s.text, cues) or _titled_name(s.text, cues)
@@ -769,29 +792,97 @@ def pick_decisions(
     n_words: int,
     opts_late: float = 1.0,
     per: int = 1200,
-) -> dict[int, str]:
-    """Decisions, worded as minutes state them; when cue phrases fire more often than a meeting of this length holds
-    decisions, the most central of them (what the meeting was about), later ones first among equals (meetings
-    sum up what they decided at the end)."""
+) -> dict[int, tuple[str, list[int]]]:
+    """Decisions, worded as minutes state them, each with the sentences it came from: sentences with a decision cue,
+    and the statements of someone summing up ("So we've worked out that we're going with a simple battery ... The
+    buttons are also rubber."), which rank first. When there are more than a meeting of this length holds, the
+    most central of them (what the meeting was about), later ones first among equals (meetings sum up at the end).
+    Opinions, hedges ("a safer option"), questions and statements with no content of their own are left out."""
     end = max(sentences[-1].end, 1e-9)
 
     def recap(s: Sentence) -> bool:  # the chair summing up: "the buttons will be rubber"
         said = cues.decision_closing.search(s.text)
         return s.start / end > 0.8 and bool(said) and not s.question and not cues.decision_not.search(s.text)
 
-    found = [i for i, s in enumerate(sentences) if s.quotable and s.n_words >= 4 and (is_decision(s, cues) or recap(s))]
-    worded = {i: rewrite.decision(sentences[i].text, cues.rules) for i in found}
-    # a decision is the meeting's: one still in someone's first person ("I was thinking ...") is an opinion, and
-    # one that breaks off ("... would be very important, because") says too little to be recorded
+    summed = summing_up(sentences, cues)
     found = [
         i
-        for i in found
-        if not rewrite.first_person(worded[i], cues.rules) and rewrite.standing(worded[i], cues.rules) == 1.0
+        for i, s in enumerate(sentences)
+        if s.quotable and s.n_words >= 4 and (is_decision(s, cues) or recap(s)) and i not in summed
+    ]
+    parts = {i: [i] for i in found} | summed
+    worded = {i: rewrite.decision(_joined([sentences[k].text for k in used]), cues.rules) for i, used in parts.items()}
+    # a decision is the meeting's: one still in someone's first person ("I was thinking ...") is an opinion, one
+    # that breaks off ("... would be very important, because") or hedges says too little to be recorded
+    kept = [
+        i
+        for i in parts
+        if not rewrite.first_person(worded[i], cues.rules)
+        and rewrite.standing(worded[i], cues.rules) == 1.0
+        and not cues.decision_hedges.search(worded[i])
+        and has_content(sentences[i].text, cues)
     ]
     position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
-    found.sort(key=lambda i: -(relevance[i] + opts_late * position[i]))
-    keep = sorted(found[: _allowance(n_words, per, 4)])
-    return {i: worded[i] for i in keep}
+    # the cap is on cue-phrase false alarms: what someone sums up as decided is kept, and cue phrases fill the rest
+    stated = [i for i in kept if i in summed]
+    cued = sorted((i for i in kept if i not in summed), key=lambda i: -(relevance[i] + opts_late * position[i]))
+    keep = sorted(stated + cued[: max(0, _allowance(n_words, per, 4) - len(stated))])
+    return {i: (worded[i], parts[i]) for i in keep}
+
+
+def _joined(texts: Sequence[str]) -> str:
+    """Sentence fragments of one statement as one sentence: "It's gonna look sort of vegetable, be in bright ..."."""
+    out = texts[0]
+    for text in texts[1:]:
+        out = f"{out.rstrip(' ,;.')}, {rewrite._lower_first(text)}"
+    return out
+
+
+def summing_up(sentences: Sequence[Sentence], cues: Cues, within: float = 90.0) -> dict[int, list[int]]:
+    """The statements of someone summing up what was decided: from a recap phrase ("so we've worked out that",
+    "to sum up") on, that speaker's statements while the others only acknowledge ("Yep.", "Right."), for at most
+    `within` seconds. A fragment that goes on the one before ("It's gonna look sort of vegetable" | "Be in bright
+    vegetable colours") joins it. Returns {first sentence: the sentences of that decision}."""
+    out: dict[int, list[int]] = {}
+    i = 0
+    while i < len(sentences):
+        anchor = sentences[i]
+        if not anchor.speaker or anchor.question or not cues.decision_recap.search(anchor.text):
+            i += 1
+            continue
+        k, last = i, None
+        while k < len(sentences) and sentences[k].start - anchor.start <= within:
+            s = sentences[k]
+            if s.speaker != anchor.speaker:
+                if s.n_words > 3:
+                    break  # someone else speaks up: the summing-up is over
+            elif s.question:
+                break
+            elif s.quotable and s.n_words >= 3:
+                if last is not None and _goes_on(s.text, cues):
+                    out[last].append(k)
+                else:
+                    out[k], last = [k], k
+            k += 1
+        i = max(k, i + 1)
+    return out
+
+
+def _goes_on(text: str, cues: Cues) -> bool:
+    m = cues.decision_continues.search(text)
+    return m is not None and m.start() == 0
+
+
+def has_content(text: str, cues: Cues, least: int = 2) -> bool:
+    """Whether a sentence says something besides its cue phrase: "That's our overall concept." and "Because of
+    obviously go with it." do not (at least `least` words that are no function word, pronoun or filler)."""
+    for matcher in (cues.decision, cues.decision_recap, cues.decision_closing):
+        if matcher.pattern is not None:
+            text = matcher.pattern.sub(" ", text)
+    rules = cues.rules
+    empty = rules.dangling | {w.lower() for w in (*rules.first_person, *rules.second_person, *rules.disfluencies)}
+    words = [w for w in re.findall(r"[\w'’]+", text.lower()) if len(w) >= 3 or not w.isascii()]
+    return sum(w not in empty and w not in cues.fillers for w in words) >= least
 
 
 Tasks = dict[int, list[tuple[ActionItem, list[int]]]]
@@ -806,19 +897,22 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
     people = list(dict.fromkeys(names.values()))
     deadlines = {i: find_deadline(s.text, cues) for i, s in enumerate(sentences)}
     end = max(sentences[-1].end, 1e-9)
+    handing_out = _handing_out(sentences, cues)
     found: list[tuple[float, int, ActionItem, list[int]]] = []
     merged: set[int] = set()
     for i, s in enumerate(sentences):
         if i in merged or not s.quotable or s.n_words < 4:
             continue
-        closing = 1.0 * (s.start / end > 0.75)
-        handed = assignments(s.text, people, cues)
+        closing = 1.0 * (s.start / end > 0.75) + 2.0 * handing_out[i]
+        text, tail = _with_tail(sentences, i)
+        handed = assignments(text, people, cues)
         if handed:
+            spans = [sentences[k].span for k in (i, *tail)]
             for owner, a, b in handed:
-                task = rewrite.task(s.text[:b], a, cues.rules)
-                found.append(
-                    (3.5 + closing + 2.0 * bool(deadlines[i]), i, ActionItem(task, owner, deadlines[i], [s.span]), [i])
-                )
+                task = rewrite.task(text[:b], a, cues.rules)
+                due = deadlines[i]
+                found.append((3.5 + closing + 2.0 * bool(due), i, ActionItem(task, owner, due, spans), [i, *tail]))
+            merged.update(tail)
             continue
         if not is_action(s, cues, deadlines[i]):
             continue
@@ -829,6 +923,8 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
             continue  # "..., so I will attempt": a commitment deep in a sentence about something else
         owner = find_owner(sentences, i, cues)
         owner = names.get(owner or "") or (match_person(owner, people) if owner else None) or owner
+        if not owner:
+            continue  # an action item has a doer: "you have to decide whether ..." said to nobody is no task
         used, due = [i], deadlines[i]
         reply = answer_to(sentences, i)
         if reply is not None and takes_on(sentences[reply], cues, s.text):
@@ -841,6 +937,9 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
         score = 2.0 * bool(due) + 1.5 * named + 1.0 * (len(used) > 1) + closing + 0.2 * min(s.n_words, 20) / 20
         found.append((score, i, item, used))
+    # a task needs more than a cue phrase and a doer: a due date, a reply taking it on, being said where the meeting
+    # hands out work, or being handed to someone by name (on free conversation cue phrases alone are false alarms)
+    found = [f for f in found if f[0] >= EVIDENCE]
     found.sort(key=lambda f: -f[0])
     tasks: Tasks = {}
     for _, i, item, used in sorted(found[: _allowance(n_words, 1500, 5)], key=lambda f: f[1]):
@@ -848,24 +947,55 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
     return tasks
 
 
+EVIDENCE = 2.0  # least score of an action item in pick_actions: a named doer alone (1.5) is not enough
+
+
+def _with_tail(sentences: Sequence[Sentence], index: int, most: int = 12) -> tuple[str, list[int]]:
+    """A sentence and, when a run-on cut broke it off mid-clause ("... what needs to be done" | "Like what the basic
+    function of it."), the short rest of the same turn: the text and the index of the rest."""
+    s = sentences[index]
+    if index + 1 >= len(sentences) or s.text.rstrip().endswith((".", "?", "!", "…")):
+        return s.text, []
+    rest = sentences[index + 1]
+    if rest.segment != s.segment or rest.speaker != s.speaker or rest.n_words > most or not rest.quotable:
+        return s.text, []
+    return f"{s.text}, {rewrite._lower_first(rest.text)}", [index + 1]
+
+
+def _handing_out(sentences: Sequence[Sentence], cues: Cues, before: float = 10.0, after: float = 45.0) -> list[bool]:
+    """Sentences said around a phrase that hands out work ("for the next meeting", "in the meantime", "action
+    items"): from `before` seconds before it to `after` seconds after it."""
+    said = [s.start for s in sentences if cues.handout.search(s.text)]
+    return [any(t - before <= s.start <= t + after for t in said) for s in sentences]
+
+
 def assignments(text: str, people: Sequence[str], cues: Cues) -> list[tuple[str, int, int]]:
     """Tasks handed to named people in one sentence: (person, where the task starts, where it ends), for each
     "<person> [up to three words] will|is going to|... <task>", the task running to the next such hand-over."""
     verbs = [v for v in cues.owner_assign if v]
-    if not verbs or not people:
+    if not verbs:
         return []
     verb = "|".join(rewrite._word_pattern(v) for v in sorted(verbs, key=len, reverse=True))
+    delegate = "|".join(rewrite._word_pattern(v) for v in sorted(cues.owner_delegate, key=len, reverse=True))
+
+    def found(pattern: str, person: str | None = None) -> list[tuple[int, int, str]]:
+        return [
+            (m.start(), m.end() + len(text[m.end() :]) - len(text[m.end() :].lstrip()), person or m.group("who"))
+            for m in re.finditer(pattern, text, re.IGNORECASE)
+        ]
+
     hits = []
     for person in people:
         if _ANONYMOUS.fullmatch(person):
             continue
         name = rewrite._word_pattern(person)
-        pattern = rf"(?<!\w){name}(?:\s+[\w'’]+){{0,3}}?\s+(?:{verb})(?!\w)"
-        hits += [
-            (m.start(), m.end() + len(text[m.end() :]) - len(text[m.end() :].lstrip()), person)
-            for m in re.finditer(pattern, text, re.IGNORECASE)
-        ]
-    hits.sort()
+        hits += found(rf"(?<!\w){name}(?:\s+[\w'’]+){{0,3}}?\s+(?:{verb})(?!\w)", person)
+        if delegate:  # "I'd like the Industrial Designer to think about ...": handed over by a request
+            hits += found(rf"(?<!\w)(?:{delegate})\s+(?:the\s+)?{name}\s+to(?!\w)", person)
+    if cues.owner_groups.pattern is not None:  # "the two designers are going to work together on ..."
+        group = cues.owner_groups.pattern.pattern
+        hits += [(a, b, who.strip()) for a, b, who in found(rf"(?P<who>{group})\s+(?:{verb})(?!\w)")]
+    hits = sorted({a: (a, b, who) for a, b, who in sorted(hits, key=lambda h: h[1])}.values())
     out = []
     for k, (_, task_at, person) in enumerate(hits):
         stop = hits[k + 1][0] if k + 1 < len(hits) else len(text)
@@ -898,7 +1028,8 @@ def task_start(text: str, cues: Cues) -> int:
     come before; 0 when the sentence is the task ("Giao cho phòng Tài chính ...")."""
     for matcher in (cues.owner_request, cues.owner_self):
         m = matcher.search(text)
-        if m and len(text[: m.start()].split()) <= 6:
+        # "Let's wrap up here, I'm gonna put the ideas in the project documents": a commitment opening a clause
+        if m and (len(text[: m.start()].split()) <= 6 or text[: m.start()].rstrip().endswith((",", ";"))):
             return m.end()
     name = _named_subject(text, cues)
     if name:
@@ -1037,15 +1168,16 @@ class ExtractiveDrafter:
             if s.quotable and not s.question and s.n_words >= opts.min_point_words
             if (text := reported(s.text, names.get(s.speaker or ""), cues.rules))
         }
-        for i, text in decisions.items():  # a decision in the summary reads as one ("The meeting agreed ...")
-            if i in worded:
+        for i, (text, used) in decisions.items():  # a decision in the summary reads as one ("The meeting agreed ...")
+            if i in worded and used == [i]:
                 worded[i] = text
 
         def point(i: int) -> Point:
             s = sentences[i]
             return Point(worded.get(i) or s.text, [s.span], [s.speaker] if s.speaker else [])
 
-        listed = set(decisions) | {k for items in actions.values() for _, used in items for k in used}
+        listed = {k for _, used in decisions.values() for k in used}
+        listed |= {k for items in actions.values() for _, used in items for k in used}
 
         for members in groups:
             # a topic's discussion summary leaves out what its decisions and tasks will say anyway
@@ -1056,7 +1188,7 @@ class ExtractiveDrafter:
                     title=self._title(members, sentences, relevance, cues, opts),
                     summary=[point(i) for i in sorted(pick)],
                     decisions=[
-                        Point(decisions[i], [sentences[i].span], _speakers(sentences[i]))
+                        Point(decisions[i][0], [sentences[k].span for k in decisions[i][1]], _speakers(sentences[i]))
                         for i in members
                         if i in decisions
                     ],

@@ -41,6 +41,8 @@ class Rules:
     roles: frozenset[str] = frozenset()
     second_person: tuple[str, ...] = ()
     dangling: frozenset[str] = frozenset()
+    decision_future: tuple[tuple[str, str], ...] = ()
+    task_verb: str = ""  # "will": an action item reads "<owner> will <task>" in prose; empty: "<owner>: <task>"
 
     def __post_init__(self) -> None:
         def alternation(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -53,6 +55,8 @@ class Rules:
         openers = [(re.compile(rf"{_word_pattern(a)}(?!\w)", re.IGNORECASE), b) for a, b in self.openers]
         object.__setattr__(self, "_openers", openers)
         object.__setattr__(self, "_pronoun_any", alternation([a for a, _ in self.pronouns]))
+        future = [(re.compile(rf"(?<!\w){_word_pattern(a)}(?!\w)", re.IGNORECASE), b) for a, b in self.decision_future]
+        object.__setattr__(self, "_future", future)
 
 
 def _pure_stance(verb: str) -> bool:
@@ -170,11 +174,14 @@ def reported(text: str, name: str | None, rules: Rules) -> str | None:
 
 
 def decision(text: str, rules: Rules) -> str:
-    """A decision as minutes state it: "We agreed to ..." -> "The meeting agreed to ..."; stance openers off."""
+    """A decision as minutes state it: "We agreed to ..." -> "The meeting agreed to ...", "we're going with rubber"
+    -> "the team will go with rubber"; stance openers off."""
     for pattern, mapped in rules._openers:  # type: ignore[attr-defined]
         if (m := pattern.match(text)) and _pure_stance(mapped):
             text = text[m.end() :].lstrip(_LEAD)
             break
+    for pattern, future in rules._future:  # type: ignore[attr-defined]
+        text = pattern.sub(future, text)
     return _sentence(_capitalise(_third_person(text, rules, rules.decision_subject)))
 
 
@@ -184,3 +191,13 @@ def task(text: str, start: int, rules: Rules) -> str:
     body = re.sub(r",\s*[\w\s.]{1,30}\?$", "", body)  # "... by Friday, Minh?"
     body = body.rstrip(" ?!.…,")
     return _sentence(_capitalise(body)) if len(body.split()) >= 2 else _sentence(_capitalise(text.strip(_LEAD)))
+
+
+def action_sentence(task: str, owner: str | None, due: str | None, rules: Rules) -> str:
+    """An action item as one line of prose minutes: "The Industrial Designer will work on the look and feel."
+    (a task without an owner stays an instruction); the due date as said, in brackets, unless the task says it."""
+    if owner and rules.task_verb:
+        text = _sentence(_capitalise(f"{display_name(owner, rules)} {rules.task_verb} {_lower_first(task)}"))
+    else:
+        text = f"{owner}: {task}" if owner else task
+    return f"{text} ({due})" if due and due.lower() not in task.lower() else text

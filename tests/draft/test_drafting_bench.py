@@ -87,9 +87,14 @@ def test_a_data_folder_is_found_from_its_root_or_its_data_folder(tmp_path):
         bench.locate(root)
 
 
-def test_action_items_read_as_owner_task_and_due():
-    assert bench.action_text("Send the quote.", "Minh", "by Friday") == "Minh: Send the quote. (by Friday)"
+def test_action_items_read_as_the_minutes_prose():
+    assert bench.action_text("Send the quote.", "Minh", "by Friday") == "Minh will send the quote. (by Friday)"
     assert bench.action_text("Send the quote by Friday.", None, "by Friday") == "Send the quote by Friday."
+    # a role reads as a role; a language whose cue file has no `task_verb` keeps "owner: task (due)"
+    assert bench.action_text("Work on the look and feel", "Industrial Designer", None) == (
+        "The Industrial Designer will work on the look and feel."
+    )
+    assert bench.action_text("Gửi báo giá.", "Minh", "thứ Sáu", "vi") == "Minh: Gửi báo giá. (thứ Sáu)"
 
 
 def test_the_floor_is_the_first_150_words():
