@@ -16,7 +16,7 @@ PIP=(.venv/bin/python -m pip install --quiet)
 if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
   "${PIP[@]}" 'torch==2.13.0+cpu' 'torchaudio==2.11.0' 2>/dev/null || "${PIP[@]}" 'torch==2.13.0' 'torchaudio==2.11.0'
 fi
-"${PIP[@]}" -e '.[dev,llm,transformers]'
+"${PIP[@]}" -e '.[dev,llm,transformers,app]'
 
 # PyPI's torchaudio wheels are CUDA builds whose compiled extension cannot load on a CPU-only torch. pyannote only
 # needs torchaudio's pure-Python parts (resampling, Kaldi fbank), which work once the extension is out of the way.
