@@ -44,6 +44,8 @@ class RunOptions:
     drafter: str = "extractive"
     reuse_transcript: bool = True
     appendix: bool = False  # the transcript as an appendix of the Word document
+    notice: bool = False  # also the conclusion notice (thông báo kết luận, Decree 30/2020) beside the minutes
+    normalize: bool = True  # numbers, dates, agencies and names in written form (minutes.normalize); JSON untouched
     llm: LLMSettings = field(default_factory=LLMSettings)
     search_index: bool = True  # add the meeting to the archive search index (`minutes search` / `ask`)
 
@@ -90,7 +92,7 @@ def meeting_from(data: dict[str, Any], source: str = "options") -> MeetingInfo:
         raise UsageError(f"unknown meeting field(s) {', '.join(unknown)} in {source}: use {', '.join(sorted(known))}")
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key in ("attendees", "absent", "recipients"):
+        if key in ("attendees", "absent", "recipients", "glossary"):
             items = value if isinstance(value, list) else str(value or "").split(",")
             values[key] = [str(v).strip() for v in items if str(v).strip()]
         else:
@@ -112,6 +114,20 @@ def saved_transcript(recording: Path, out_dir: Path) -> Transcript | None:
     except (OSError, ValueError, TypeError, KeyError):
         return None
     return transcript if transcript.source and Path(transcript.source).name == recording.name else None
+
+
+def notice_path(out_docx: Path) -> Path:
+    """meeting.minutes.docx -> meeting.thong-bao.docx, beside it."""
+    return out_docx.with_name(f"{out_docx.stem.removesuffix('.minutes')}.thong-bao.docx")
+
+
+def shown_transcript(transcript: Transcript, meeting: MeetingInfo, options: RunOptions) -> Transcript:
+    """The transcript as readers see it (md, Word appendix): normalised text; the saved JSON stays as heard."""
+    if not options.normalize:
+        return transcript
+    from minutes.normalize import normalize_transcript
+
+    return normalize_transcript(transcript, meeting)
 
 
 def choose_template(template: str, language: str) -> str:
@@ -276,7 +292,7 @@ def run_minutes(
         transcript = transcribe(recording, warn)
     outputs = [
         export.write(transcript, "json", transcript_path(recording, out_dir)),
-        export.write(transcript, "md", out_dir / f"{recording.stem}.transcript.md"),
+        export.write(shown_transcript(transcript, meeting, options), "md", out_dir / f"{recording.stem}.transcript.md"),
     ]
     meeting = with_recording_times(with_attendees(meeting, transcript), recording, transcript.duration)
     hook("stage", name="draft")
@@ -288,11 +304,16 @@ def run_minutes(
     draft_options = DraftOptions(language=options.minutes_language)
     minutes, used = draft_minutes(transcript, meeting, drafter, draft_options, warn)
     minutes = replace(minutes, source=str(recording), drafter=used)
+    if options.normalize:
+        from minutes.normalize import normalize_minutes
+
+        minutes = normalize_minutes(minutes)
     hook("stage", name="export")
     template = choose_template(options.template, minutes.language)
-    docx = write_minutes(
-        minutes, "docx", out_docx, template=template, transcript=transcript if options.appendix else None
-    )
+    appendix = shown_transcript(transcript, meeting, options) if options.appendix else None
+    docx = write_minutes(minutes, "docx", out_docx, template=template, transcript=appendix)
+    if options.notice:  # before the minutes' own files: the index reads the transcript first, the json last
+        outputs.append(write_minutes(minutes, "docx", notice_path(out_docx), template="thong-bao"))
     outputs += [
         docx,
         write_minutes(minutes, "md", out_docx.with_suffix(".md")),

@@ -157,6 +157,13 @@ class MeetingInfo:
     attendees: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)  # "Nơi nhận"
+    place_name: str = ""  # địa danh of the date line ("Lâm Đồng"); derived from the agency when blank
+    chair_title: str = ""  # "Phó Chủ tịch UBND tỉnh": whose conclusions the notice announces
+    notice_number: str = ""  # "Số: 25/TB-UBND" of the conclusion notice
+    sign_as: str = ""  # "TL. CHỦ TỊCH", "KT. CHỦ TỊCH": signing for the head (Decree 30/2020)
+    signer_title: str = ""  # "CHÁNH VĂN PHÒNG", "PHÓ CHỦ TỊCH"
+    signer: str = ""  # who signs the notice [default: the chair]
+    glossary: list[str] = field(default_factory=list)  # names and terms spelt as given here in the minutes
 
 
 @dataclass

@@ -293,12 +293,14 @@ def save(document: Document, path: Path) -> None:
 TNR = "Times New Roman"
 
 
-def bien_ban() -> Document:
-    """Decree 30/2020/NĐ-CP, appendix III, form 1.9: biên bản."""
+def administrative(title: str) -> Document:
+    """The parts every Decree 30/2020/NĐ-CP document shares (appendix I): A4, margins 20/20/30/15 mm, Times New Roman
+    13 pt justified with a 1.27 cm first-line indent and 6 pt between paragraphs, dash bullets, page numbers centred
+    in the header from page 2."""
     doc = base_document(TNR, 13, (20, 20, 30, 15))
     set_language(doc, "vi-VN")
     doc.core_properties.language = "vi"  # labels inside the body are Vietnamese whatever was spoken
-    doc.core_properties.title = "Biên bản"
+    doc.core_properties.title = title
 
     normal = doc.styles["Normal"]
     style_paragraph(
@@ -326,6 +328,20 @@ def bien_ban() -> Document:
     time = add_style(doc, "Minutes Time", WD_STYLE_TYPE.CHARACTER)
     time.font.italic = True
 
+    # Page numbers: centred in the header, not on the first page (Decree 30/2020, appendix I).
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False
+    number_line = section.header.paragraphs[0]
+    number_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    page_field(number_line)
+    for run in number_line.runs:
+        run.font.size = Pt(13)
+    return doc
+
+
+def agency_header(doc: Document, number: str, dated: str) -> None:
+    """Agency names | national title and motto; then number | place and date."""
     # Header block: agency names | national title and motto; then number | place and date, row by row so
     # "Số:" and the date line share a baseline however long the agency name runs.
     left, right = 6.0, 10.5  # cm; 16.5 cm is the text width between 30 and 15 mm margins
@@ -337,9 +353,29 @@ def bien_ban() -> Document:
     para(nation, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     para(nation, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
     rule(nation, 5.9, right)
-    number, dated = head.rows[1].cells
-    para(number, "Số: {{number}}", size=13, before=6)
-    para(dated, "........., {{date_vi}}", size=13, italic=True, before=6)
+    number_cell, dated_cell = head.rows[1].cells
+    para(number_cell, number, size=13, before=6)
+    para(dated_cell, dated, size=13, italic=True, before=6)
+
+
+def unsplit_row(doc: Document, widths_cm: list[float]):
+    """A one-row borderless table whose row cannot break across pages: signatures and "Nơi nhận" stay together."""
+    table = fixed_table(doc, 1, widths_cm)
+    table.rows[0]._tr.get_or_add_trPr().insert_element_before(OxmlElement("w:cantSplit"), *AFTER_CANTSPLIT)
+    return table
+
+
+def receivers(cell, *, before: float) -> None:
+    """ "Nơi nhận:" in bold italic 12 pt, one "- name;" line per recipient and "- Lưu: VT, ..." in 11 pt."""
+    para(cell, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=before)
+    para(cell, "{{recipients}}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(cell, "- Lưu: VT, .........", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def bien_ban() -> Document:
+    """Decree 30/2020/NĐ-CP, appendix III, form 1.9: biên bản."""
+    doc = administrative("Biên bản")
+    agency_header(doc, "Số: {{number}}", "{{place_name}}, {{date_vi}}")
 
     para(doc, "BIÊN BẢN", size=14, bold=True, before=18)
     para(doc, "{{title}}", size=14, bold=True, after=12)
@@ -358,34 +394,50 @@ def bien_ban() -> Document:
         # The heading line stays with the body, the closing line with the signatures below it.
         p.paragraph_format.keep_with_next = line.startswith(("Nội dung", "Cuộc họp"))
 
-    signatures = fixed_table(doc, 1, [8.25, 8.25])
-    signatures.rows[0]._tr.get_or_add_trPr().insert_element_before(OxmlElement("w:cantSplit"), *AFTER_CANTSPLIT)
-    for cell, role, how, name in zip(
-        signatures.rows[0].cells,
-        ("THƯ KÝ", "CHỦ TỌA"),
-        ("(Chữ ký)", "(Chữ ký, dấu (nếu có))"),
-        ("{{secretary}}", "{{chair}}"),
-        strict=True,
-    ):
+    # Signatures (title in bold capitals, room to sign, the name in bold) and, under the secretary's, "Nơi nhận",
+    # all in one row that cannot split: Word and LibreOffice move it whole to the next page rather than leave
+    # "Nơi nhận" alone there. The form's "(Chữ ký)" notes say where to sign; a real biên bản leaves the room blank.
+    secretary, chair = unsplit_row(doc, [8.25, 8.25]).rows[0].cells
+    for cell, role, name in ((secretary, "THƯ KÝ", "{{secretary}}"), (chair, "CHỦ TỌA", "{{chair}}")):
         para(cell, role, size=13, bold=True, before=12)
-        para(cell, how, size=13, italic=True)
         for _ in range(4):
             para(cell)
         para(cell, name, size=13, bold=True)
+    receivers(secretary, before=18)
+    return doc
 
-    para(doc, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=12)
-    para(doc, "{{recipients}}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(doc, "- Lưu: VT, .........", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
 
-    # Page numbers: centred in the header, not on the first page (Decree 30/2020, appendix I).
-    section = doc.sections[0]
-    section.different_first_page_header_footer = True
-    section.first_page_header.is_linked_to_previous = False
-    number_line = section.header.paragraphs[0]
-    number_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    page_field(number_line)
-    for run in number_line.runs:
-        run.font.size = Pt(13)
+def thong_bao() -> Document:
+    """Decree 30/2020/NĐ-CP, appendix III, form 1.4 (a document with a type name): thông báo kết luận, the notice of
+    the chair's conclusions sent to the units that must act."""
+    doc = administrative("Thông báo kết luận")
+    agency_header(doc, "Số: {{notice_number}}", "{{place_name}}, {{issue_date_vi}}")
+
+    # Type name and summary line (trích yếu): bold 14 pt, centred, a short rule under them.
+    para(doc, "THÔNG BÁO", size=14, bold=True, before=18)
+    para(doc, "Kết luận của {{concluded_by}} tại cuộc họp {{meeting_name}}", size=14, bold=True)
+    rule(doc, 3.0, 16.5)
+    para(doc, after=6)
+
+    for line in (
+        "Vào {{start_clock}}, {{date_vi}}, tại {{place}}, {{concluded_by}} chủ trì cuộc họp {{meeting_name}}. "
+        "Tham dự cuộc họp có: {{attendees}}.",
+        "Sau khi nghe báo cáo và ý kiến phát biểu của các đại biểu dự họp, {{concluded_by}} kết luận như sau:",
+        "{{conclusions}}",
+        "{{agency}} thông báo để các cơ quan, đơn vị liên quan biết, thực hiện./.",
+    ):
+        p = doc.add_paragraph(nfc(line))
+        p.paragraph_format.keep_with_next = line.startswith(("Sau khi", "{{agency}}"))
+
+    # "Nơi nhận" on the left, the signature on the right (TL./KT. line, title, room to sign, name), in one row that
+    # cannot split: they always share a page.
+    receive, sign = unsplit_row(doc, [8.0, 8.5]).rows[0].cells
+    receivers(receive, before=12)
+    para(sign, "{{sign_as}}", size=13, bold=True, before=12)
+    para(sign, "{{signer_title}}", size=13, bold=True)
+    for _ in range(4):
+        para(sign)
+    para(sign, "{{signer}}", size=13, bold=True)
     return doc
 
 
@@ -447,7 +499,7 @@ def general() -> Document:
     return doc
 
 
-TEMPLATES = {"general": general, "bien-ban": bien_ban}
+TEMPLATES = {"general": general, "bien-ban": bien_ban, "thong-bao": thong_bao}
 
 
 def main(argv: list[str]) -> int:

@@ -45,9 +45,18 @@ from minutes.export.minutes_text import (
     outline,
     value,
 )
+from minutes.export.notice import (
+    chair_name,
+    concluded_by,
+    conclusions,
+    meeting_name,
+    notice_number,
+    place_name,
+    signer,
+)
 from minutes.model import MeetingInfo, Minutes, Point, Transcript, nfc
 
-BUILTIN_TEMPLATES: tuple[str, ...] = ("general", "bien-ban")
+BUILTIN_TEMPLATES: tuple[str, ...] = ("general", "bien-ban", "thong-bao")
 # The repo's templates/; an installed wheel carries them under share/minutes/templates (as models/catalog.toml).
 TEMPLATE_DIRS: tuple[Path, ...] = (
     Path(__file__).resolve().parents[2] / "templates",
@@ -56,7 +65,9 @@ TEMPLATE_DIRS: tuple[Path, ...] = (
 
 # {{ name }}, case and inner spaces forgiven: people type templates by hand in Word.
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
-BLOCKS = frozenset({"content", "recipients", "transcript"})
+# content: the minutes' body; conclusions: the notice's (decisions and tasks, no time ranges). A template has one.
+BODIES = ("content", "conclusions")
+BLOCKS = frozenset({*BODIES, "recipients", "transcript"})
 
 # Styles the body is built from, with what to do when a user's template lacks them.
 HEADING_STYLES = ("Heading 1", "Heading 2")
@@ -214,6 +225,17 @@ def fields(info: MeetingInfo, labels: dict[str, str]) -> dict[str, str]:
         "secretary": value(info.secretary),
         "attendees": "; ".join(names) or BLANK,
         "absent": "; ".join(absent) or BLANK,
+        # the notice and the date line (minutes.export.notice)
+        "place_name": place_name(info) or BLANK,
+        "issue_date_vi": f"ngày {BLANK} tháng {BLANK} năm {date[2] if date else BLANK}",
+        "notice_number": notice_number(info),
+        "meeting_name": meeting_name(info),
+        "chair_name": chair_name(info) or BLANK,
+        "chair_title": value(info.chair_title),
+        "concluded_by": concluded_by(info),
+        "sign_as": clean(info.sign_as).upper(),  # blank when the chair signs in their own name
+        "signer_title": clean(info.signer_title).upper() or BLANK,
+        "signer": signer(info),
     }
     values.update({f"label.{key}": text for key, text in labels.items()})
     return values
@@ -442,6 +464,15 @@ def _write_body(out: _Writer, sections: list[Section], labels: dict[str, str]) -
                 out.table(header, [action_cells(a) for a in block.actions], [0.45, 0.2, 0.15, 0.2])
 
 
+def _write_conclusions(out: _Writer, minutes: Minutes) -> None:
+    """The notice's body: "1. Về <topic>:" headings (bold, as the template's Normal) and "- " items."""
+    for line in conclusions(minutes):
+        if line.heading:
+            out.text(out.paragraph(), line.text, bold=True)
+        else:
+            out.item(line.text)
+
+
 def _write_recipients(document: Document, anchor: Paragraph, recipients: list[str]) -> None:
     """One "- name;" line per recipient, each formatted like the placeholder's paragraph and first run."""
     names = [clean(r) for r in recipients if clean(r)] or [BLANK]
@@ -489,17 +520,22 @@ def build_docx(minutes: Minutes, template: str | os.PathLike[str], transcript: T
     """The filled document, not yet saved."""
     document, path = load_template(template)
     name = path.name
-    if not _block_anchor_exists(document, "content"):
+    if not any(_block_anchor_exists(document, body) for body in BODIES):
         raise UsageError(
             f"template {name} has no {{{{content}}}} placeholder: add one where the minutes body should go"
+            " (or {{conclusions}} for a conclusion notice)"
         )
     labels = _template_labels(document, minutes)
     _fill_scalars(document, fields(minutes.meeting, labels), name)
 
     anchor = _block_anchor(document, "content")
-    assert anchor is not None  # checked above
-    _write_body(_Writer(document, anchor), outline(minutes, labels), labels)
-    _remove(anchor)
+    if anchor is not None:
+        _write_body(_Writer(document, anchor), outline(minutes, labels), labels)
+        _remove(anchor)
+    anchor = _block_anchor(document, "conclusions")
+    if anchor is not None:
+        _write_conclusions(_Writer(document, anchor), minutes)
+        _remove(anchor)
 
     recipients = _block_anchor(document, "recipients")
     if recipients is not None:

@@ -20,7 +20,10 @@ from minutes.export.minutes_text import BLANK, LABELS, write_minutes
 from minutes.model import ActionItem, MeetingInfo, Minutes, Point, Segment, Span, Topic, Transcript
 from tests.conftest import soffice_pdf
 
-CONTENT_ERROR = "has no {{content}} placeholder: add one where the minutes body should go"
+CONTENT_ERROR = (
+    "has no {{content}} placeholder: add one where the minutes body should go (or {{conclusions}} for a conclusion"
+    " notice)"
+)
 
 
 def nfd(text: str) -> str:
@@ -196,7 +199,8 @@ def test_bien_ban_header_table_is_exact(bien_ban) -> None:
     right = [p.text for p in header.rows[0].cells[1].paragraphs if p.text]
     assert left == ["Ủy ban nhân dân tỉnh Quảng Nam", "Sở Thông tin và Truyền thông"]
     assert right == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
-    assert rows[1] == ["Số: 12/BB-STTTT", "........., ngày 05 tháng 3 năm 2026"]
+    # the place name (địa danh) comes from the parent agency "Ủy ban nhân dân tỉnh Quảng Nam"
+    assert rows[1] == ["Số: 12/BB-STTTT", "Quảng Nam, ngày 05 tháng 3 năm 2026"]
 
     parent, agency = (p for p in header.rows[0].cells[0].paragraphs if p.text)
     assert parent.runs[0].font.all_caps and not parent.runs[0].bold  # capitals, not bold
@@ -221,7 +225,7 @@ def test_bien_ban_title_and_body_order(bien_ban) -> None:
     name = find_paragraph(bien_ban, "Họp giao ban")
     assert name.alignment == WD_ALIGN_PARAGRAPH.CENTER and name.runs[0].bold
 
-    texts = [p.text for p in bien_ban.paragraphs]
+    texts = paragraph_texts(bien_ban)  # "Nơi nhận" sits in the signature row, under the secretary's signature
     order = [
         "BIÊN BẢN",
         "Thời gian bắt đầu: 8 giờ 00, ngày 05 tháng 3 năm 2026.",
@@ -239,7 +243,7 @@ def test_bien_ban_title_and_body_order(bien_ban) -> None:
     ]
     positions = [texts.index(line) for line in order]
     assert positions == sorted(positions)
-    receive = find_paragraph(bien_ban, "Nơi nhận:")
+    receive = next(p for p in bien_ban.tables[-1].rows[0].cells[0].paragraphs if p.text == "Nơi nhận:")
     assert receive.runs[0].bold and receive.runs[0].italic
 
 
@@ -319,8 +323,14 @@ def test_bien_ban_items_carry_their_time_ranges(bien_ban) -> None:
 def test_bien_ban_signatures_and_no_leftover_placeholders(bien_ban) -> None:
     signatures = bien_ban.tables[-1]
     left, right = ([p.text for p in cell.paragraphs if p.text] for cell in signatures.rows[0].cells)
-    assert left == ["THƯ KÝ", "(Chữ ký)", "Bà Trần Thị Bình"]
-    assert right == ["CHỦ TỌA", "(Chữ ký, dấu (nếu có))", "Ông Nguyễn Văn An"]
+    assert left[:2] == ["THƯ KÝ", "Bà Trần Thị Bình"] and left[2] == "Nơi nhận:"
+    assert right == ["CHỦ TỌA", "Ông Nguyễn Văn An"]
+    # one row that cannot split across pages: signatures and "Nơi nhận" always share a page
+    assert len(signatures.rows) == 1 and signatures.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
+    # room to sign between the title and the name, and both in bold 13 pt
+    cell = signatures.rows[0].cells[1]
+    assert sum(1 for p in cell.paragraphs if not p.text) >= 3
+    assert all(p.runs[0].bold and p.runs[0].font.size == Pt(13) for p in cell.paragraphs if p.text)
     text = full_text(bien_ban)
     assert "{{" not in text and "}}" not in text
 
@@ -399,7 +409,9 @@ def test_transcript_appendix(tmp_path: Path, vi_minutes: Minutes, transcript: Tr
     document = docx.Document(str(render_docx(vi_minutes, "bien-ban", tmp_path / "t.docx", transcript=transcript)))
     texts = [p.text for p in document.paragraphs]
     heading = texts.index("Phụ lục: Bản ghi lời cuộc họp")
-    assert heading > texts.index("Nơi nhận:")  # an appendix, after the minutes themselves
+    body = document.element.body
+    # an appendix, after the minutes themselves (the signature table holds "Nơi nhận")
+    assert body.index(document.paragraphs[heading]._p) > body.index(document.tables[-1]._tbl)
     assert document.paragraphs[heading].paragraph_format.page_break_before
     assert texts[heading + 1 :] == [
         "[00:00] Chủ tọa: Xin chào các đồng chí, chúng ta bắt đầu.",
@@ -475,8 +487,11 @@ def test_word_template_dotx_is_accepted(tmp_path: Path, en_minutes: Minutes) -> 
 @pytest.mark.parametrize(
     ("template", "message"),
     [
-        ("fancy", "unknown template 'fancy'; choose general, bien-ban, or a path to a .docx file"),
-        ("missing.docx", "template missing.docx does not exist; choose general, bien-ban, or a path to a .docx file"),
+        ("fancy", "unknown template 'fancy'; choose general, bien-ban, thong-bao, or a path to a .docx file"),
+        (
+            "missing.docx",
+            "template missing.docx does not exist; choose general, bien-ban, thong-bao, or a path to a .docx file",
+        ),
     ],
 )
 def test_unknown_template_names_the_choices(tmp_path: Path, en_minutes: Minutes, template: str, message: str) -> None:
