@@ -318,7 +318,11 @@ def run(
         Path | None, typer.Option("--output", "-o", help="The Word file [default: <recording>.minutes.docx].")
     ] = None,
     template: Annotated[
-        str, typer.Option(help="auto (bien-ban for Vietnamese, else general), general, bien-ban, or a .docx file.")
+        str,
+        typer.Option(
+            help="auto (bien-ban for Vietnamese, else general), general, bien-ban, thong-bao (conclusion notice), "
+            "or a .docx file."
+        ),
     ] = "auto",
     language: Annotated[str, typer.Option("--language", "-l", help="Spoken language: auto, vi, en, ...")] = "auto",
     minutes_language: Annotated[str | None, typer.Option(help="Language of the minutes [default: spoken].")] = None,
@@ -358,6 +362,12 @@ def run(
     model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
     reuse: Annotated[bool, typer.Option("--reuse/--no-reuse", help="Reuse the transcript of an earlier run.")] = True,
     appendix: Annotated[bool, typer.Option(help="Add the transcript as an appendix to the Word file.")] = False,
+    notice: Annotated[
+        bool, typer.Option(help="Also write the conclusion notice (thông báo kết luận): <name>.thong-bao.docx.")
+    ] = False,
+    normalize: Annotated[
+        bool, typer.Option(help="Numbers, dates, agencies and attendee names in written form in the minutes.")
+    ] = True,
     search_index: Annotated[
         bool, typer.Option("--index/--no-index", help="Add the meeting to the search index (minutes search/ask).")
     ] = True,
@@ -389,6 +399,8 @@ def run(
             drafter=drafter,
             reuse_transcript=reuse,
             appendix=appendix,
+            notice=notice,
+            normalize=normalize,
             llm=llm,
             search_index=search_index,
         )
@@ -418,7 +430,7 @@ def run(
 
 
 def _check_template(template: str) -> None:
-    if template in ("auto", "general", "bien-ban"):
+    if template in ("auto", "general", "bien-ban", "thong-bao"):
         return
     from minutes.export.docx import load_template
 
