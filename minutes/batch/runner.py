@@ -1,0 +1,191 @@
+"""`minutes batch`: plan from the manifest, run the plan on local workers or a Ray cluster, report.
+
+One batch at a time per output folder (a lock file), so two runs never hand out the same recording. Ctrl-C stops
+the workers, puts their files back to pending and ends the run record; the next run resumes from the manifest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from minutes.batch import check_writable
+from minutes.batch.manifest import MANIFEST_NAME, Manifest, Summary
+from minutes.batch.plan import Plan, make_plan
+from minutes.batch.tracker import RunTotals, Tracker
+from minutes.batch.work import BatchSettings
+from minutes.errors import MinutesError, UsageError
+from minutes.hooks import Hook, null_hook
+
+LOCK_NAME = ".batch.lock"
+# Resident memory of one worker, measured with bench/batch.py (base model, int8): about 0.5 GB transcribing,
+# more with the diarizer and the drafter's embedding model; with headroom, since an out-of-memory kill costs more
+# than one worker fewer.
+WORKER_GB = {"transcribe": 1.0, "diarize": 2.0}
+
+
+@dataclass
+class BatchReport:
+    plan: Plan
+    totals: RunTotals = field(default_factory=RunTotals)
+    workers: int = 0
+    threads: int = 0
+    backend: str = "local"
+    failed_in_sources: int = 0  # failed files among this run's sources, including earlier runs' not retried
+
+    @property
+    def failed(self) -> int:
+        return self.failed_in_sources
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def available_gb() -> float:
+    """MemAvailable (what can be had without swapping), or free memory where /proc is absent."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024**2
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1024**3
+
+
+def choose_workers(workers: int | None, threads: int | None, diarize: bool) -> tuple[int, int]:
+    """(workers, threads per worker): as many single-threaded workers as cores and memory allow, unless told.
+
+    One thread per worker gives the most audio per core (no synchronisation inside a decode; see
+    docs/BENCHMARKS.md); threads per worker are the cores shared out, never more in total than there are cores.
+    """
+    cores = cpu_count()
+    if workers is None:
+        by_memory = int(available_gb() // WORKER_GB["diarize" if diarize else "transcribe"])
+        workers = max(1, min(cores // (threads or 1), by_memory))
+    threads = threads or max(1, cores // workers)
+    return workers, threads
+
+
+@contextlib.contextmanager
+def batch_lock(out_dir: Path) -> Iterator[None]:
+    handle = (out_dir / LOCK_NAME).open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another batch is running on {out_dir}: wait for it, or see `minutes batch status {out_dir}`"
+            ) from None
+        yield
+    finally:
+        handle.close()
+
+
+def is_active(out_dir: Path) -> bool:
+    try:
+        with (out_dir / LOCK_NAME).open("a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def resolve_settings(settings: BatchSettings) -> BatchSettings:
+    """Fail on an unknown or missing model now, before hashing an archive; pin the model the keys refer to."""
+    from minutes.export import parse_formats
+    from minutes.transcribe import check_language, resolve_model
+
+    _, label = resolve_model(settings.model)
+    model_id = settings.model if settings.model and Path(settings.model).is_dir() else label
+    formats = parse_formats(list(settings.formats))
+    if settings.minutes:
+        from minutes.job import DRAFTERS
+
+        if settings.drafter not in DRAFTERS:
+            raise UsageError(f"unknown drafter {settings.drafter!r}: choose {', '.join(DRAFTERS)}")
+        if settings.template not in ("auto", "general", "bien-ban"):
+            from minutes.export.docx import load_template
+
+            load_template(settings.template)
+    return replace(settings, model_id=str(model_id), formats=formats, language=check_language(settings.language))
+
+
+def run_batch(
+    sources: list[Path],
+    out_dir: Path,
+    settings: BatchSettings,
+    *,
+    workers: int | None = None,
+    threads: int | None = None,
+    ray_address: str | None = None,
+    retry_failed: bool = False,
+    hook: Hook = null_hook,
+) -> BatchReport:
+    if not sources:
+        raise UsageError("no recordings given: minutes batch SOURCE... --out DIR")
+    check_writable(out_dir)
+    settings = resolve_settings(settings)
+    backend = "ray" if ray_address else "local"
+    if ray_address:  # actors are placed by Ray: one per `threads` CPUs of the cluster
+        n_workers, n_threads = 0, threads or 1
+    else:
+        n_workers, n_threads = choose_workers(workers, threads, settings.diarizes)
+    settings = replace(settings, threads=n_threads)
+    with batch_lock(out_dir):
+        manifest = Manifest.open(out_dir)
+        try:
+            hook("stage", name="scanning")
+            plan = make_plan(manifest, [Path(s) for s in sources], out_dir, settings, retry_failed)
+            report = BatchReport(plan, workers=n_workers, threads=n_threads, backend=backend)
+            run_id = manifest.start_run(backend, n_workers, n_threads, settings.to_dict())
+            tracker = Tracker(manifest, settings, run_id, plan.tasks, hook)
+            report.totals = tracker.totals
+            try:
+                if plan.tasks:
+                    if ray_address:
+                        from minutes.batch.ray_backend import RayPool
+
+                        RayPool(ray_address, settings).run(tracker)
+                    else:
+                        from minutes.batch.local import LocalPool
+
+                        transcribing = any(t.saved_transcript is None for t in plan.tasks)
+                        LocalPool(settings, min(n_workers, len(plan.tasks)), transcribing).run(tracker)
+            except BaseException as exc:
+                manifest.release_running("stopped" if isinstance(exc, KeyboardInterrupt) else "batch stopped")
+                manifest.end_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "error")
+                raise
+            manifest.end_run(run_id, "finished")
+            report.failed_in_sources = count_failed(manifest, sources)
+            return report
+        finally:
+            manifest.close()
+
+
+def count_failed(manifest: Manifest, sources: list[Path]) -> int:
+    roots = [str(Path(s)) for s in sources]
+    return sum(
+        1
+        for r in manifest.records("failed")
+        if any(r.path == root or r.path.startswith(root.rstrip("/") + "/") for root in roots)
+    )
+
+
+def batch_status(out_dir: Path) -> Summary:
+    if not (out_dir / MANIFEST_NAME).is_file():
+        raise MinutesError(
+            f"no batch in {out_dir} (no {MANIFEST_NAME}): start one with `minutes batch SOURCE --out DIR`"
+        )
+    manifest = Manifest.open(out_dir)
+    try:
+        return manifest.summary(active=is_active(out_dir))
+    finally:
+        manifest.close()
