@@ -203,3 +203,126 @@ def test_corrections_reach_the_word_document_and_survive_a_killed_server(process
     # the machine's transcript is kept as it was; the corrections live in the journal beside it
     assert hashlib.sha256((folder / "recording.transcript.json").read_bytes()).hexdigest() == original
     assert len((folder / "edits.jsonl").read_text().splitlines()) == 6  # text, rename, owner, due, undo, redo
+
+
+def two_hour_meeting(processed_folder: Path, meetings: Path, hours: float = 2.0) -> tuple[str, int, int]:
+    """A synthetic long meeting: the sample's real transcript, draft and audio repeated to `hours`."""
+    import wave
+
+    import numpy as np
+
+    from minutes.audio import load
+
+    transcript = json.loads((processed_folder / "recording.transcript.json").read_text())
+    length = transcript["duration"]
+    repeats = int(np.ceil(hours * 3600 / length))
+    segments = []
+    for k in range(repeats):
+        for segment in transcript["segments"]:
+            moved = {**segment, "start": segment["start"] + k * length, "end": segment["end"] + k * length}
+            moved["words"] = [
+                {**w, "start": w["start"] + k * length, "end": w["end"] + k * length} for w in segment["words"]
+            ]
+            segments.append(moved)
+    folder = meetings / "20261201-000000-long-meeting"
+    folder.mkdir(parents=True)
+    long = {**transcript, "segments": segments, "duration": repeats * length}
+    (folder / "recording.transcript.json").write_text(json.dumps(long))
+    (folder / "recording.minutes.json").write_text((processed_folder / "recording.minutes.json").read_text())
+    # 8 kHz 8-bit WAV: two hours in 58 MB that any browser seeks in, written in a second
+    samples = load(SAMPLE)[::2]
+    pcm = (np.clip(samples, -1, 1) * 127 + 128).astype(np.uint8).tobytes()
+    with wave.open(str(folder / "recording.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(8000)
+        for _ in range(repeats):
+            out.writeframes(pcm)
+    record = {"id": folder.name, "title": "Long meeting (synthetic)", "recording": "recording.wav", "status": "ready"}
+    record |= {
+        "transcript": "recording.transcript.json",
+        "minutes": "recording.minutes.json",
+        "duration": long["duration"],
+    }
+    (folder / "meeting.json").write_text(json.dumps(record))
+    return folder.name, len(segments), sum(len(s["words"]) for s in segments)
+
+
+SCROLL = """async () => {
+  const box = document.getElementById('transcript');
+  const gaps = [];
+  let last = performance.now();
+  const steps = 120;
+  for (let i = 1; i <= steps; i++) {
+    box.scrollTop = box.scrollHeight * i / steps;
+    await new Promise(requestAnimationFrame);
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+  }
+  return {max: Math.max(...gaps), mean: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+          atBottom: box.scrollTop + box.clientHeight >= box.scrollHeight - 2};
+}"""
+
+SEEK = """async (times) => {
+  const results = [];
+  for (const t of times) {
+    const began = performance.now();
+    seek(t);
+    await new Promise(requestAnimationFrame);
+    const node = document.querySelector('.w.now');
+    results.push({t, ms: performance.now() - began, start: node ? parseFloat(node.dataset.s) : null});
+  }
+  return results;
+}"""
+
+
+def test_a_two_hour_meeting_opens_and_stays_responsive(processed: Any, browser: Any, tmp_path: Path):
+    """Measured, not asserted (a shared 2-core machine): page open, a scripted scroll and seeks while playing.
+    Asserted: every segment and word is on the page, and each seek highlights the word at the new time."""
+    server, _, meeting, _, _ = processed
+    meetings = tmp_path / "meetings"
+    long_id, n_segments, n_words = two_hour_meeting(server.meetings / meeting, meetings)
+    app = AppServer(meetings).start()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        began = time.monotonic()
+        page.goto(app.url.replace("/?", f"/m/{long_id}?"))
+        page.wait_for_selector("body[data-ready='1']")
+        open_s = time.monotonic() - began
+        review = page.evaluate("window.minutesReview")
+        assert review["segments"] == n_segments and review["words"] == n_words
+        assert page.locator(".seg").count() == n_segments
+
+        wait_until(page, "document.getElementById('player').readyState >= 1")
+        page.evaluate("document.getElementById('player').play()")
+        scroll = page.evaluate(SCROLL)
+        assert scroll["atBottom"]
+        times = [round(7000 * k / 19 + 3.3, 2) for k in range(20)]
+        seeks = page.evaluate(SEEK, times)
+        for result in seeks:  # the highlighted word is the one under the playhead (or none, in a pause)
+            assert result["start"] is None or result["start"] <= result["t"] + 0.3, result
+        assert sum(r["start"] is not None for r in seeks) >= 10
+        busy = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        figures = {
+            "segments": n_segments,
+            "words": n_words,
+            "open_wall_s": round(open_s, 3),
+            "ready_after_navigation_ms": round(review["readyAt"]),
+            "state_fetch_and_render_ms": round(review["loadMs"]),
+            "render_ms": round(review["renderMs"]),
+            "scroll_frame_max_ms": round(scroll["max"], 1),
+            "scroll_frame_mean_ms": round(scroll["mean"], 1),
+            "seek_max_ms": round(max(r["ms"] for r in seeks), 1),
+            "seek_mean_ms": round(sum(r["ms"] for r in seeks) / len(seeks), 1),
+            "renderer_task_s": round(busy.get("TaskDuration", 0), 2),
+            "renderer_script_s": round(busy.get("ScriptDuration", 0), 2),
+        }
+        print("app review figures:", json.dumps(figures))
+        if os.environ.get("MINUTES_APP_FIGURES"):
+            Path(os.environ["MINUTES_APP_FIGURES"]).write_text(json.dumps(figures, indent=2))
+    finally:
+        page.close()
+        app.stop()

@@ -399,5 +399,6 @@ player.addEventListener("seeked", () => highlight(player.currentTime));
   const began = performance.now();
   apply(await api(`/api/meetings/${meetingId}/state`));
   window.minutesReview.loadMs = performance.now() - began;
+  window.minutesReview.readyAt = performance.now(); // since navigation began
   document.body.dataset.ready = "1";
 })();
