@@ -416,11 +416,11 @@ def thong_bao() -> Document:
     # Type name and summary line (trích yếu): bold 14 pt, centred, a short rule under them.
     para(doc, "THÔNG BÁO", size=14, bold=True, before=18)
     para(doc, "Kết luận của {{concluded_by}} tại cuộc họp {{meeting_name}}", size=14, bold=True)
-    rule(doc, 3.0, 16.5)
+    rule(doc, 6.0, 16.5)  # 1/3 to 1/2 of a full line
     para(doc, after=6)
 
     for line in (
-        "Vào {{start_clock}}, {{date_vi}}, tại {{place}}, {{concluded_by}} chủ trì cuộc họp {{meeting_name}}. "
+        "Vào lúc {{start_clock}}, {{date_vi}}, tại {{place}}, {{concluded_by}} chủ trì cuộc họp {{meeting_name}}. "
         "Tham dự cuộc họp có: {{attendees}}.",
         "Sau khi nghe báo cáo và ý kiến phát biểu của các đại biểu dự họp, {{concluded_by}} kết luận như sau:",
         "{{conclusions}}",

@@ -51,6 +51,7 @@ from minutes.export.notice import (
     conclusions,
     meeting_name,
     notice_number,
+    pad_number,
     place_name,
     signer,
 )
@@ -198,7 +199,7 @@ def _clock_vi(text: str) -> str:
 def _number(text: str) -> str:
     # The field may hold "Số: 12/BB-UBND" or just "12/BB-UBND"; templates print the "Số:" themselves.
     number = re.sub(r"^\s*số\s*:?\s*", "", clean(text), flags=re.I)
-    return number or f"{BLANK}/BB-{BLANK}"
+    return pad_number(number) or f"{BLANK}/BB-{BLANK}"
 
 
 def fields(info: MeetingInfo, labels: dict[str, str]) -> dict[str, str]:

@@ -67,10 +67,15 @@ def _symbol(number: str) -> str:
     return m.group(1) if m else ""
 
 
+def pad_number(number: str) -> str:
+    """ "5/BB-UBND" -> "05/BB-UBND": the decree writes numbers below 10 with a leading zero."""
+    return re.sub(r"^(\d)(?=/)", r"0\1", number)
+
+
 def notice_number(info: MeetingInfo) -> str:
     """`notice_number` as given (a leading "Số:" dropped), else "........../TB-<the minutes' symbol>"."""
     given = re.sub(r"^\s*số\s*:?\s*", "", clean(info.notice_number), flags=re.IGNORECASE)
-    return given or f"{BLANK}/TB-{_symbol(info.number) or BLANK}"
+    return pad_number(given) or f"{BLANK}/TB-{_symbol(info.number) or BLANK}"
 
 
 def signer(info: MeetingInfo) -> str:
@@ -132,6 +137,7 @@ __all__ = [
     "conclusions",
     "meeting_name",
     "notice_number",
+    "pad_number",
     "place_name",
     "signer",
 ]

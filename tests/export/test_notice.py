@@ -54,10 +54,9 @@ def notice(tmp_path: Path, signed: Minutes):
 def test_notice_holds_the_required_parts_in_order(notice) -> None:
     texts = in_order(notice)
     opening = (
-        "Vào 8 giờ 00, ngày 05 tháng 3 năm 2026, tại Phòng họp số 2, trụ sở Sở Thông tin và Truyền thông, Giám đốc Sở "
-        "Nguyễn Văn An chủ trì cuộc họp giao ban công tác chuyển đổi số quý I năm 2026. Tham dự cuộc họp có: "
-        + "; ".join(VI_ATTENDEES)
-        + "."
+        "Vào lúc 8 giờ 00, ngày 05 tháng 3 năm 2026, tại Phòng họp số 2, trụ sở Sở Thông tin và Truyền thông, "
+        "Giám đốc Sở Nguyễn Văn An chủ trì cuộc họp giao ban công tác chuyển đổi số quý I năm 2026. "
+        "Tham dự cuộc họp có: " + "; ".join(VI_ATTENDEES) + "."
     )
     decision, _ = VI_DECISIONS[0]
     task, owner, due, _ = VI_ACTIONS[0]
@@ -164,6 +163,14 @@ def test_a_user_template_with_conclusions(tmp_path: Path, signed: Minutes) -> No
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "Quảng Nam, ngày 05 tháng 3 năm 2026 - KT. GIÁM ĐỐC Lê Văn Cường"
     assert "1. Về tiến độ triển khai dịch vụ công trực tuyến:" in texts
+
+
+def test_numbers_below_ten_take_a_leading_zero(tmp_path: Path) -> None:
+    info = MeetingInfo(number="Số: 5/BB-UBND", notice_number="7/TB-UBND")
+    document = docx.Document(str(render_docx(Minutes(info, "vi"), "thong-bao", tmp_path / "z.docx")))
+    assert "Số: 07/TB-UBND" in full_text(document)
+    document = docx.Document(str(render_docx(Minutes(info, "vi"), "bien-ban", tmp_path / "y.docx")))
+    assert "Số: 05/BB-UBND" in full_text(document)
 
 
 @pytest.mark.parametrize(
@@ -285,7 +292,7 @@ def test_run_notice_from_a_vietnamese_transcript(data: Path, tmp_path: Path) -> 
         "Kết luận của Giám đốc Bệnh viện Nguyễn Văn An tại cuộc họp chuyên môn về điều trị xơ vữa động mạch"
     )
     assert "Lâm Đồng, ngày .......... tháng .......... năm 2026" in texts
-    opening = next(t for t in texts if t.startswith("Vào 14 giờ 00, ngày 25 tháng 11 năm 2026, tại Hội trường A"))
+    opening = next(t for t in texts if t.startswith("Vào lúc 14 giờ 00, ngày 25 tháng 11 năm 2026, tại Hội trường A"))
     assert "Tham dự cuộc họp có: Ông Nguyễn Văn An; Bà Trần Thị Bình; Các bác sĩ khoa Tim mạch." in opening
     assert texts[-4:] == ["- Lưu: VT, .........", "TL. GIÁM ĐỐC", "TRƯỞNG PHÒNG KẾ HOẠCH TỔNG HỢP", "Lê Thị Hoa"]
     # the conclusions are the drafted minutes' own points, normalised as in the minutes JSON
