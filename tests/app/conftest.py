@@ -40,15 +40,18 @@ class Response:
 class AppServer:
     """`minutes app --no-browser` in its own process; `kill()` is a kill -9 (no chance to tidy up)."""
 
-    def __init__(self, meetings: Path, *args: str) -> None:
+    def __init__(self, meetings: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.meetings = meetings
         self.args = args
+        self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
         self.url = self.base = self.token = ""
 
     def start(self, timeout: float = 60) -> AppServer:
         command = [*MINUTES, "app", "--no-browser", "--port", "0", "--meetings-dir", str(self.meetings), *self.args]
-        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         line = self.proc.stdout.readline() if self.proc.stdout else ""  # the URL, printed once the port is bound
         found = re.search(r"(http://[^/\s]+)/\?token=(\S+)", line)
         if not found:
