@@ -303,3 +303,37 @@ def test_run_notice_from_a_vietnamese_transcript(data: Path, tmp_path: Path) -> 
     assert any(d.rstrip(".") in " ".join(body) for d in drafted if d)
     shown = (tmp_path / "hop.transcript.md").read_text(encoding="utf-8")
     assert "từ 3 đến 6 tháng" in shown and "từ ba đến sáu tháng" in saved.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_cli_run_notice_and_template_thong_bao(data: Path, tmp_path: Path) -> None:
+    """`minutes run --notice` and `--template thong-bao` from the command line (the saved transcript is reused, so no
+    ASR runs); a meta file with the signature fields; `--no-normalize` keeps the words as drafted."""
+    import yaml
+
+    from tests.test_cli import run, write_wav
+
+    recording = write_wav(tmp_path / "hop.wav", np.zeros(16000, dtype=np.float32))
+    transcript = vietnamese_transcript(data, "vi_vietmedsum_dev_00", recording.name)
+    (tmp_path / "hop.transcript.json").write_text(transcript.to_json(), encoding="utf-8")
+    meta = tmp_path / "hop.yaml"
+    fields = {"title": "Họp chuyên môn", "agency": "UBND huyện Đức Trọng", "chair": "Bà Phạm Thị Dung", **SIGNED}
+    meta.write_text(yaml.safe_dump({**fields, "date": "2026-11-25"}, allow_unicode=True), encoding="utf-8")
+    common = ("--meta", meta, "--drafter", "extractive", "--no-index")
+    proc = run("run", recording, "-o", tmp_path / "hop.minutes.docx", "--notice", *common)
+    assert proc.returncode == 0, proc.stderr
+    assert "transcript reused" in proc.stderr and "hop.thong-bao.docx" in proc.stderr
+    notice = docx.Document(str(tmp_path / "hop.thong-bao.docx"))
+    texts = in_order(notice)
+    assert f"Đức Trọng, ngày {BLANK} tháng {BLANK} năm 2026" in texts
+    assert "Kết luận của Giám đốc Sở Phạm Thị Dung tại cuộc họp chuyên môn" in texts
+    assert texts[-3:] == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Lê Văn Cường"]
+    minutes = docx.Document(str(tmp_path / "hop.minutes.docx"))
+    assert "BIÊN BẢN" in full_text(minutes)  # the minutes themselves, beside the notice
+
+    proc = run("run", recording, "-o", tmp_path / "only.docx", "--template", "thong-bao", "--no-normalize", *common)
+    assert proc.returncode == 0, proc.stderr
+    only = docx.Document(str(tmp_path / "only.docx"))
+    assert "THÔNG BÁO" in full_text(only) and "BIÊN BẢN" not in full_text(only)
+    shown = (tmp_path / "hop.transcript.md").read_text(encoding="utf-8")
+    assert "từ ba đến sáu tháng" in shown  # not normalised this time
