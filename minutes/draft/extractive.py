@@ -218,6 +218,8 @@ class Cues:
     decision_closing: Matcher = field(default_factory=Matcher)
     decision_recap: Matcher = field(default_factory=Matcher)
     decision_hedges: Matcher = field(default_factory=Matcher)
+    decision_dependent: Matcher = field(default_factory=Matcher)
+    decision_tentative: Matcher = field(default_factory=Matcher)
     decision_continues: Matcher = field(default_factory=Matcher)
     action: Matcher = field(default_factory=Matcher)
     action_weak: Matcher = field(default_factory=Matcher)
@@ -231,6 +233,7 @@ class Cues:
     owner_acknowledge: Matcher = field(default_factory=Matcher)
     owner_assign: tuple[str, ...] = ()
     owner_delegate: tuple[str, ...] = ()
+    owner_generic: Matcher = field(default_factory=Matcher)
     owner_groups: Matcher = field(default_factory=Matcher)
     owner_titles: tuple[str, ...] = ()
     owner_units: tuple[str, ...] = ()
@@ -274,6 +277,8 @@ def _load_cues(code: str) -> Cues:
         decision_closing=Matcher(section("decision").get("closing", ())),
         decision_recap=Matcher(section("decision").get("recap", ())),
         decision_hedges=Matcher(section("decision").get("hedges", ())),
+        decision_dependent=Matcher(section("decision").get("dependent", ())),
+        decision_tentative=Matcher(section("decision").get("tentative", ())),
         decision_continues=Matcher(section("decision").get("continues", ())),
         action=Matcher(section("action").get("phrases", ()), section("action").get("regex", ())),
         action_weak=Matcher(section("action").get("weak", ())),
@@ -287,6 +292,7 @@ def _load_cues(code: str) -> Cues:
         owner_acknowledge=Matcher(owner.get("acknowledge", ())),
         owner_assign=tuple(nfc(v) for v in owner.get("assign", [])),
         owner_delegate=tuple(nfc(v) for v in owner.get("delegate", [])),
+        owner_generic=Matcher(owner.get("generic", ())),
         owner_groups=Matcher(owner.get("groups", ()), owner.get("groups_regex", ())),
         owner_titles=_longest_first(owner.get("titles", [])),
         owner_units=_longest_first(owner.get("units", [])),
@@ -481,7 +487,10 @@ def find_owner(sentences: Sequence[Sentence], index: int, cues: Cues) -> str | N
         return name
     if request:
         # "Can you send it?" names nobody: whoever answers took it on; the asker is the one person it is not.
-        # ("I need you to tell us what the user wants" - "What they're looking for.": the one who answers)
+        # ("I need you to tell us what the user wants" - "What they're looking for.": the one who answers; but "you
+        # have to decide whether ..." said as a statement is the generic you, asking no one in particular)
+        if not s.question and cues.owner_generic.search(request.group()):
+            return None
         reply = answer_to(sentences, index, any_sentence=True)
         return sentences[reply].speaker if reply is not None else None
     return s.speaker
@@ -811,7 +820,9 @@ def pick_decisions(
         if s.quotable and s.n_words >= 4 and (is_decision(s, cues) or recap(s)) and i not in summed
     ]
     parts = {i: [i] for i in found} | summed
-    worded = {i: rewrite.decision(_joined([sentences[k].text for k in used]), cues.rules) for i, used in parts.items()}
+    said = {i: cue_clause(sentences[i].text, cues) for i in found}
+    said |= {i: _joined([sentences[k].text for k in used]) for i, used in summed.items()}
+    worded = {i: rewrite.decision(text, cues.rules) for i, text in said.items()}
     # a decision is the meeting's: one still in someone's first person ("I was thinking ...") is an opinion, one
     # that breaks off ("... would be very important, because") or hedges says too little to be recorded
     kept = [
@@ -819,15 +830,32 @@ def pick_decisions(
         for i in parts
         if not rewrite.first_person(worded[i], cues.rules)
         and rewrite.standing(worded[i], cues.rules) == 1.0
-        and not cues.decision_hedges.search(worded[i])
-        and has_content(sentences[i].text, cues)
+        and not cues.decision_hedges.search(said[i])
+        and not _opens_with(cues.decision_dependent, said[i])
+        and has_content(said[i], cues)
     ]
     position = np.array([s.start for s in sentences]) / max(sentences[-1].end, 1e-9)
     # the cap is on cue-phrase false alarms: what someone sums up as decided is kept, and cue phrases fill the rest
     stated = [i for i in kept if i in summed]
-    cued = sorted((i for i in kept if i not in summed), key=lambda i: -(relevance[i] + opts_late * position[i]))
+    tentative = {i: 0.5 * bool(cues.decision_tentative.search(said[i])) for i in kept}
+    cued = sorted(
+        (i for i in kept if i not in summed), key=lambda i: -(relevance[i] + opts_late * position[i] - tentative[i])
+    )
     keep = sorted(stated + cued[: max(0, _allowance(n_words, per, 4) - len(stated))])
     return {i: (worded[i], parts[i]) for i in keep}
+
+
+def cue_clause(text: str, cues: Cues, least: int = 4) -> str:
+    """The clause of a sentence that holds its decision cue, without what leads up to it: "I think that's probably
+    a good idea, okay so let's work on multiple case colours." -> "let's work on multiple case colours."."""
+    cue = cues.decision.search(text) or cues.decision_closing.search(text)
+    if cue is None:
+        return text
+    breaks = list(re.finditer(r"[,.;:!?]\s+|(?<!\w)(?:so|okay|ok|then)\s+", text[: cue.start()], re.IGNORECASE))
+    for b in reversed(breaks):
+        if len(text[b.end() :].split()) >= least:
+            return text[b.end() :]
+    return text
 
 
 def _joined(texts: Sequence[str]) -> str:
@@ -869,7 +897,11 @@ def summing_up(sentences: Sequence[Sentence], cues: Cues, within: float = 90.0) 
 
 
 def _goes_on(text: str, cues: Cues) -> bool:
-    m = cues.decision_continues.search(text)
+    return _opens_with(cues.decision_continues, text)
+
+
+def _opens_with(matcher: Matcher, text: str) -> bool:
+    m = matcher.search(text)
     return m is not None and m.start() == 0
 
 
@@ -1014,13 +1046,13 @@ def is_request_form(text: str, cues: Cues) -> bool:
 
 
 def done_in_meeting(text: str, cues: Cues) -> bool:
-    """ "I'll show you the slides", "let me go first": what the speaker does there and then is no task."""
-    commit = cues.owner_self.search(text)
-    if commit is None:
-        return False
-    after = text[commit.end() :].lstrip(" ,")
-    now = cues.action_present.search(after)
-    return now is not None and now.start() == 0
+    """ "I'll show you the slides", "let me go first", "could you repeat the question?": what is done there and then
+    is no task."""
+    for matcher in (cues.owner_self, cues.owner_request):
+        said = matcher.search(text)
+        if said is not None and _opens_with(cues.action_present, text[said.end() :].lstrip(" ,")):
+            return True
+    return False
 
 
 def task_start(text: str, cues: Cues) -> int:
