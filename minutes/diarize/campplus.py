@@ -188,6 +188,17 @@ class CAMPPlusEmbedding(Model):
             state = torch.load(str(weights), map_location="cpu", weights_only=True)
             self.net.load_state_dict(state, strict=True)
         self.net.eval()
+        self._onnx: Any = None  # set by `use_onnx`: the same network on ONNX Runtime
+
+    def use_onnx(self, weights: Path, threads: int) -> bool:
+        """Run the network on ONNX Runtime from now on, if its export matches PyTorch (see `runtime`)."""
+        from minutes.diarize.runtime import session_for
+
+        noise = torch.Generator().manual_seed(0)
+        examples = [fbank(torch.randn(n, generator=noise) * 0.1)[None] for n in (48000, 83000)]
+        axes = {"input": {0: "batch", 1: "frames"}, "output": {0: "batch"}}
+        self._onnx = session_for(self.net, Path(weights), "campplus", examples, axes, threads)
+        return self._onnx is not None
 
     @property
     def dimension(self) -> int:
@@ -210,6 +221,8 @@ class CAMPPlusEmbedding(Model):
 
     def embed(self, feats: torch.Tensor) -> torch.Tensor:
         """(frames, 80) mean-normalised filterbank -> (192,)."""
+        if self._onnx is not None:
+            return torch.from_numpy(self._onnx(feats.unsqueeze(0).numpy())[0])
         return self.net(feats.unsqueeze(0))[0]
 
 

@@ -104,6 +104,7 @@ class Diarizer:
         self._build(seg_path, emb_path)
 
     def _build(self, seg_path: Path, emb_path: Path) -> None:
+        import torch
         from pyannote.audio import Model
         from pyannote.audio.core.plda import PLDA
 
@@ -114,6 +115,9 @@ class Diarizer:
             self.embedding_model = CAMPPlusEmbedding(emb_path)
         except (OSError, RuntimeError, KeyError) as exc:
             raise ModelError(f"cannot load the diarization models ({type(exc).__name__}: {exc})") from None
+        threads = torch.get_num_threads()
+        self.embedding_model.use_onnx(emb_path, threads)
+        _segmentation_on_onnx(self.segmentation_model, seg_path, threads)
         # pyannote's constructor insists on a PLDA even though agglomerative clustering never uses it.
         self._unused_plda = PLDA.__new__(PLDA)
         self._pipelines: dict[float, Any] = {}
@@ -188,6 +192,32 @@ class Diarizer:
             centroids=centroids,
             duration=duration,
         )
+
+
+def _segmentation_on_onnx(model: Any, weights: Path, threads: int) -> bool:
+    """segmentation-3.0 on ONNX Runtime for its fixed 10 s windows (pyannote pads the last one); any other
+    input length, which pyannote never sends today, still goes through PyTorch."""
+    import torch
+
+    from minutes.diarize.runtime import session_for
+
+    window = round(model.specifications.duration * SAMPLE_RATE)
+    noise = torch.Generator().manual_seed(0)
+    examples = [torch.randn(b, 1, window, generator=noise) * 0.1 for b in (2, 1)]
+    run = session_for(
+        model, weights, "segmentation", examples, {"input": {0: "batch"}, "output": {0: "batch"}}, threads
+    )
+    if run is None:
+        return False
+    torch_forward = model.forward
+
+    def forward(waveforms: Any) -> Any:
+        if waveforms.shape[-1] != window:
+            return torch_forward(waveforms)
+        return torch.from_numpy(run(waveforms.numpy()))
+
+    model.forward = forward
+    return True
 
 
 def _load(path: str | Path) -> np.ndarray:
