@@ -35,8 +35,7 @@ def normalize_text(text: str, language: str | None, *, names: Iterable[str] = ()
         text = capitalise(vi.numbers(text), glossary)
     elif code == "en":
         text = en.normalize(text)
-        if glossary:
-            text = capitalise(text, glossary) if any(glossary) else text
+        text = capitalise(text, glossary, vietnamese=False)
     return correct_names(text, names)
 
 

@@ -97,12 +97,17 @@ def _respell(match: re.Match[str], official: dict[str, str]) -> str:
     return found if found.isupper() else target
 
 
-def capitalise(text: str, glossary: Iterable[str] = ()) -> str:
+def capitalise(text: str, glossary: Iterable[str] = (), *, vietnamese: bool = True) -> str:
     """Agencies, glossary terms, titles before a name or agency, and provinces after "tỉnh"/"thành phố", spelt as
-    official documents do."""
+    official documents do; with `vietnamese` False, the glossary terms only."""
     if not text:
         return text
-    agencies, official = _compiled(tuple(sorted({g.strip() for g in glossary if g.strip()})))
+    terms = tuple(sorted({g.strip() for g in glossary if g.strip()}))
+    if not vietnamese:
+        pattern = _alternation(terms)
+        official = {fold_tones(t): t for t in terms}
+        return pattern.sub(lambda m: _respell(m, official), text) if pattern else text
+    agencies, official = _compiled(terms)
     titles, title_forms, places, province_forms, abbreviations = _titles_and_places()
     text = abbreviations.sub(lambda m: T.ABBREVIATIONS[m.group(0).lower()], text)
     if agencies is not None:

@@ -141,6 +141,25 @@ def test_notice_layout_follows_the_decree(notice) -> None:
     assert all(p.runs[0].bold for p in sign.paragraphs if p.text)
 
 
+@pytest.mark.parametrize("template", ["thong-bao", "bien-ban"])
+def test_every_size_is_one_the_decree_allows(tmp_path: Path, signed: Minutes, template: str) -> None:
+    """Times New Roman everywhere; 13-14 pt for the text, the title and the signatures, 12 pt for the agency names,
+    the first motto line and "Nơi nhận:", 11 pt for the recipients (Decree 30/2020, appendix I); page numbers 13 pt."""
+    document = docx.Document(str(render_docx(signed, template, tmp_path / f"{template}.docx")))
+    runs = [r for part in (document.element.body, document.sections[0].header._element) for r in part.iter(qn("w:r"))]
+    sizes = {
+        int(r.find(f"{qn('w:rPr')}/{qn('w:sz')}").get(qn("w:val"))) / 2
+        for r in runs
+        if r.find(f"{qn('w:rPr')}/{qn('w:sz')}") is not None
+    }
+    assert sizes <= {11, 12, 13, 14}
+    styles = {name: document.styles[name].font.size.pt for name in ("Normal", "Heading 1", "Heading 2")}
+    assert set(styles.values()) <= {13, 14}
+    fonts = {f.get(qn("w:ascii")) for f in document.element.iter(qn("w:rFonts"))}
+    fonts |= {f.get(qn("w:ascii")) for f in document.styles.element.iter(qn("w:rFonts"))}
+    assert fonts <= {"Times New Roman", None}
+
+
 def test_the_chair_signs_in_their_own_name_by_default(tmp_path: Path, vi_minutes: Minutes) -> None:  # noqa: F811
     document = docx.Document(str(render_docx(vi_minutes, "thong-bao", tmp_path / "n.docx")))
     sign = [p.text for p in document.tables[-1].rows[0].cells[1].paragraphs if p.text]
@@ -212,8 +231,8 @@ def longer(minutes: Minutes, n: int) -> Minutes:
 @pytest.mark.slow
 @pytest.mark.parametrize("template", ["thong-bao", "bien-ban"])
 def test_signatures_and_recipients_share_the_last_page(tmp_path: Path, signed: Minutes, template: str) -> None:
-    """Each length puts the end of the text at another height; whatever the height, the signature block and
-    "Nơi nhận" are on the same (last) page, and the first page carries no page number."""
+    """Each length puts the end of the text at another height; whatever the height, the signature block, "Nơi nhận"
+    and the closing line of the text are on the same (last) page, and the first page carries no page number."""
     signer = "Lê Văn Cường" if template == "thong-bao" else "Ông Nguyễn Văn An"
     pages_seen = set()
     for n in (6, 12, 18, 24, 30):
@@ -223,6 +242,8 @@ def test_signatures_and_recipients_share_the_last_page(tmp_path: Path, signed: M
         last = pages[-1]
         assert "Nơi nhận:" in last and signer in last and "- Lưu: VT" in last, (n, len(pages))
         assert all("Nơi nhận:" not in page for page in pages[:-1])
+        closing = "thực hiện./." if template == "thong-bao" else "Cuộc họp kết thúc vào"
+        assert closing in last  # the end of the text stays with the signatures
         if template == "thong-bao":
             assert "KT. GIÁM ĐỐC" in last and "PHÓ GIÁM ĐỐC" in last
         assert pages[0].lstrip().startswith(("Ủy ban", "ỦY BAN", "Ủy Ban"))  # no number above page 1
