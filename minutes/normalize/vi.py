@@ -337,7 +337,7 @@ class _Pass:
         day = T.WEEKDAY_DIGITS.get(word) or T.WEEKDAY_WORDS.get(word)
         if day and weekday and not self.is_name(k):
             return self.edit(k, nxt + 1, f"{self.t.words[k]} {day}")
-        if word.isdigit() and 1 <= int(word) <= 9:
+        if word.isdigit() and 1 <= int(word) <= 9 and self.at(nxt + 1) not in T.TIME_UNITS:
             return self.edit(nxt, nxt + 1, T.ORDINAL_WORDS[int(word) - 1])
         number = _cardinal(w, nxt, end, short=False)
         if number and number.spoken and number.value >= 10 and not self.is_name(nxt):

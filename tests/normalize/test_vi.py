@@ -239,3 +239,21 @@ def test_real_speech_changes_only_numbers(data) -> None:
             assert text.count(kept) == out.count(kept)
     assert "từ 3 đến 6 tháng" in normalize_text("chúng ta phải sử dụng kéo dài từ ba đến sáu tháng", "vi")
     assert changed >= 1
+
+
+def test_any_mix_of_number_words_and_punctuation_is_safe() -> None:
+    """Random word soup from the tables (and Whisper's digits): never an exception, never a word lost."""
+    import random
+
+    from minutes.normalize import tables_vi as T
+
+    vocab = [*T.DIGITS, *T.SCALES, "mười", "mươi", "trăm", "linh", "rưỡi", "phẩy", "phần", "giờ", "phút", "ngày"]
+    vocab += ["tháng", "năm", "quý", "khóa", "thứ", "chủ", "nhật", "số", "đồng", "người", "lần", "mốt", "lăm", "tư"]
+    vocab += [",", ".", "1", "15", "9h30", "%", "-", "đến", "Hai", "Sở", "tài", "chính", "\n"]
+    rng = random.Random(0)
+    for _ in range(3000):
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12)))
+        out = normalize_text(text, "vi")
+        assert isinstance(out, str) and out.count("\n") == text.count("\n")
+        # words are merged into digits, never invented (only "9h30" grows, into "9 giờ 30")
+        assert len(out.split()) <= len(text.split()) + 2 * text.count("9h30")
