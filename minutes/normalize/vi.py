@@ -45,9 +45,11 @@ class _Text:
         self.index = [i for i, t in enumerate(self.tokens) if not t.isspace()]
         self.words = [self.tokens[i] for i in self.index]
         self.lower = [w.lower() for w in self.words]
-        # A number phrase never crosses punctuation: words k and k+1 join only over plain whitespace.
+        # A number phrase never crosses punctuation or a line: words k and k+1 join only over spaces.
         self.joined = [
-            self.index[k + 1] == self.index[k] + 2 and self.tokens[self.index[k] + 1].isspace()
+            self.index[k + 1] == self.index[k] + 2
+            and self.tokens[self.index[k] + 1].isspace()
+            and "\n" not in self.tokens[self.index[k] + 1]
             for k in range(len(self.index) - 1)
         ] + [False]
 
