@@ -398,7 +398,8 @@ def bien_ban() -> Document:
     # all in one row that cannot split: Word and LibreOffice move it whole to the next page rather than leave
     # "Nơi nhận" alone there. The form's "(Chữ ký)" notes say where to sign; a real biên bản leaves the room blank.
     secretary, chair = unsplit_row(doc, [8.25, 8.25]).rows[0].cells
-    for cell, role, name in ((secretary, "THƯ KÝ", "{{secretary}}"), (chair, "CHỦ TỌA", "{{chair}}")):
+    # Names as signed: no "Ông"/"Bà", no title after a comma (Decree 30/2020, appendix I: the name alone, bold).
+    for cell, role, name in ((secretary, "THƯ KÝ", "{{secretary_name}}"), (chair, "CHỦ TỌA", "{{chair_name}}")):
         para(cell, role, size=13, bold=True, before=12)
         for _ in range(4):
             para(cell)

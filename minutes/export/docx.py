@@ -56,6 +56,7 @@ from minutes.export.notice import (
     signer,
 )
 from minutes.model import MeetingInfo, Minutes, Point, Transcript, nfc
+from minutes.normalize.people import bare_name
 
 BUILTIN_TEMPLATES: tuple[str, ...] = ("general", "bien-ban", "thong-bao")
 # The repo's templates/; an installed wheel carries them under share/minutes/templates (as models/catalog.toml).
@@ -232,6 +233,7 @@ def fields(info: MeetingInfo, labels: dict[str, str]) -> dict[str, str]:
         "notice_number": notice_number(info),
         "meeting_name": meeting_name(info),
         "chair_name": chair_name(info) or BLANK,
+        "secretary_name": bare_name(info.secretary) if clean(info.secretary) else BLANK,
         "chair_title": value(info.chair_title),
         "concluded_by": concluded_by(info),
         "sign_as": clean(info.sign_as).upper(),  # blank when the chair signs in their own name

@@ -323,8 +323,9 @@ def test_bien_ban_items_carry_their_time_ranges(bien_ban) -> None:
 def test_bien_ban_signatures_and_no_leftover_placeholders(bien_ban) -> None:
     signatures = bien_ban.tables[-1]
     left, right = ([p.text for p in cell.paragraphs if p.text] for cell in signatures.rows[0].cells)
-    assert left[:2] == ["THƯ KÝ", "Bà Trần Thị Bình"] and left[2] == "Nơi nhận:"
-    assert right == ["CHỦ TỌA", "Ông Nguyễn Văn An"]
+    # signed with the name alone: no "Ông"/"Bà" (Decree 30/2020, appendix I)
+    assert left[:2] == ["THƯ KÝ", "Trần Thị Bình"] and left[2] == "Nơi nhận:"
+    assert right == ["CHỦ TỌA", "Nguyễn Văn An"]
     # one row that cannot split across pages: signatures and "Nơi nhận" always share a page
     assert len(signatures.rows) == 1 and signatures.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
     # room to sign between the title and the name, and both in bold 13 pt
