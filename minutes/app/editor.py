@@ -62,7 +62,7 @@ class MeetingEditor:
         with self.lock:
             if version != self.version:
                 raise StaleEdit("the meeting changed in another tab or window: reload the page")
-            op = {k: v for k, v in op.items() if k != "at"}
+            op = {k: v for k, v in op.items() if k != "saved"}  # the journal's own time stamp
             try:
                 self.doc = apply(self.doc, op)
                 self.journal.append(op)

@@ -41,9 +41,8 @@ class Journal:
 
     def append(self, entry: dict[str, Any]) -> None:
         """Write one line and fsync it: when this returns, the edit survives a crash."""
-        line = json.dumps(
-            {**entry, "at": datetime.now().astimezone().isoformat(timespec="seconds")}, ensure_ascii=False
-        )
+        saved = datetime.now().astimezone().isoformat(timespec="seconds")
+        line = json.dumps({**entry, "saved": saved}, ensure_ascii=False)
         new = not self.path.exists()
         try:
             # A torn earlier line ends without a newline: start on a fresh line so this one parses.

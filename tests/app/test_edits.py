@@ -171,6 +171,9 @@ def test_the_editor_saves_every_edit_and_a_new_one_sees_them_all(tmp_path: Path)
     assert reopened.state()["speakers"] == ["Lan", "SPEAKER_2"] and reopened.state()["can_redo"]
     assert reopened.undo(3, redo=True)
     assert reopened.state()["transcript"]["segments"][1]["t"] == "I disagree."
+    reopened.edit({"op": "split", "seg": 0, "at": 2}, 4)  # every field of an edit survives the journal
+    assert len(MeetingEditor(store, store.get(meeting)).state()["transcript"]["segments"]) == 3
     assert (store.folder(meeting) / "t.json").read_bytes() == original  # the machine transcript is kept
     lines = [json.loads(line) for line in (store.folder(meeting) / "edits.jsonl").read_text().splitlines()]
-    assert [line["op"] for line in lines] == ["rename", "text", "undo", "redo"] and all("at" in line for line in lines)
+    assert [line["op"] for line in lines] == ["rename", "text", "undo", "redo", "split"]
+    assert all("saved" in line for line in lines)

@@ -10,6 +10,7 @@ import os
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import docx
@@ -61,9 +62,10 @@ def processed(browser: Any, tmp_path_factory: pytest.TempPathFactory, base_model
             pass
         time.sleep(0.25)
     page.wait_for_selector("body[data-ready='1']", timeout=30_000)
-    yield server, page, meeting, seen, errors
+    session = SimpleNamespace(server=server, page=page, meeting=meeting, seen=seen, errors=errors)
+    yield session
     page.close()
-    server.stop()
+    session.server.stop()
 
 
 def doc_text(path: Path) -> tuple[str, list[list[str]]]:
@@ -73,7 +75,13 @@ def doc_text(path: Path) -> tuple[str, list[list[str]]]:
 
 
 def test_open_a_recording_see_progress_then_the_review(processed: Any):
-    server, page, meeting, seen, errors = processed
+    server, page, meeting, seen, errors = (
+        processed.server,
+        processed.page,
+        processed.meeting,
+        processed.seen,
+        processed.errors,
+    )
     assert errors == []
     # the bars moved through the stages: some values between empty and full, and every stage ended full
     assert any(0 < v < 1 for v in seen["transcribe"] + seen["speakers"]), seen
@@ -95,7 +103,7 @@ def test_open_a_recording_see_progress_then_the_review(processed: Any):
 
 
 def test_clicking_a_word_moves_the_audio_there(processed: Any):
-    _, page, _, _, _ = processed
+    page = processed.page
     words = page.locator(".w")
     word = words.nth(words.count() // 2)
     start = float(word.get_attribute("data-s"))
@@ -124,7 +132,7 @@ def saved(page: Any) -> None:
 
 
 def test_corrections_reach_the_word_document_and_survive_a_killed_server(processed: Any, tmp_path: Path):
-    server, page, meeting, _, _ = processed
+    server, page, meeting = processed.server, processed.page, processed.meeting
     folder = server.meetings / meeting
     original = hashlib.sha256((folder / "recording.transcript.json").read_bytes()).hexdigest()
 
@@ -183,26 +191,113 @@ def test_corrections_reach_the_word_document_and_survive_a_killed_server(process
 
     # kill -9 the server and start it again on the same folder: every acknowledged edit is still there
     server.kill()
-    again = AppServer(server.meetings).start()
-    try:
-        state = again.request("GET", f"/api/meetings/{meeting}/state").json()
-        segment_words = [w[0].strip() for w in state["transcript"]["segments"][1]["w"]]
-        assert CORRECTED in segment_words
-        assert NEW_NAME in state["speakers"] and "SPEAKER_1" not in state["speakers"]
-        minutes = state["minutes"]
-        actions = [a for t in minutes["topics"] for a in t["action_items"]] + minutes["action_items"]
-        assert {"task": task, "owner": OWNER, "due": DUE} in [
-            {k: a[k] for k in ("task", "owner", "due")} for a in actions
-        ]
-        page.goto(again.url.replace("/?", f"/m/{meeting}?"))
-        page.wait_for_selector("body[data-ready='1']")
-        assert page.locator(".action").first.locator(".action-due").input_value() == DUE
-        assert page.locator(f".seg[data-i='1'] .w:text-is('{CORRECTED}')").count() == 1
-    finally:
-        again.stop()
+    again = processed.server = AppServer(server.meetings).start()  # the tests after this one use it
+    state = again.request("GET", f"/api/meetings/{meeting}/state").json()
+    segment_words = [w[0].strip() for w in state["transcript"]["segments"][1]["w"]]
+    assert CORRECTED in segment_words
+    assert NEW_NAME in state["speakers"] and "SPEAKER_1" not in state["speakers"]
+    minutes = state["minutes"]
+    actions = [a for t in minutes["topics"] for a in t["action_items"]] + minutes["action_items"]
+    assert {"task": task, "owner": OWNER, "due": DUE} in [{k: a[k] for k in ("task", "owner", "due")} for a in actions]
+    page.goto(again.url.replace("/?", f"/m/{meeting}?"))
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.locator(".action").first.locator(".action-due").input_value() == DUE
+    assert page.locator(f".seg[data-i='1'] .w:text-is('{CORRECTED}')").count() == 1
     # the machine's transcript is kept as it was; the corrections live in the journal beside it
     assert hashlib.sha256((folder / "recording.transcript.json").read_bytes()).hexdigest() == original
     assert len((folder / "edits.jsonl").read_text().splitlines()) == 6  # text, rename, owner, due, undo, redo
+
+
+def state_of(processed: Any) -> dict[str, Any]:
+    return processed.server.request("GET", f"/api/meetings/{processed.meeting}/state").json()
+
+
+def test_speakers_are_merged_and_reassigned_and_a_segment_split(processed: Any):
+    page = processed.page
+    before = state_of(processed)
+    segments = before["transcript"]["segments"]
+    i = next(k for k, s in enumerate(segments) if s["sp"] == "SPEAKER_2" and len(s["w"]) >= 3)
+    word = page.locator(f".seg[data-i='{i}'] .w").nth(1)
+    word.click()  # selects the word: the split goes before it
+    page.locator(f".seg[data-i='{i}']").hover()
+    page.click(f".seg[data-i='{i}'] [data-action=split]")
+    saved(page)
+    after = state_of(processed)["transcript"]["segments"]
+    assert len(after) == len(segments) + 1
+    assert [w[0] for w in after[i]["w"]] == [segments[i]["w"][0][0]]
+    assert after[i + 1]["s"] == segments[i]["w"][1][1] and after[i + 1]["sp"] == "SPEAKER_2"
+
+    page.click(f".seg[data-i='{i + 1}'] .who")  # give the second half to someone else
+    page.select_option(f".seg[data-i='{i + 1}'] select.assign-speaker", NEW_NAME)
+    saved(page)
+    assert state_of(processed)["transcript"]["segments"][i + 1]["sp"] == NEW_NAME
+
+    page.select_option(".speaker[data-name=SPEAKER_3] .merge-target", "SPEAKER_2")  # one voice heard as two
+    saved(page)
+    assert state_of(processed)["speakers"] == [NEW_NAME, "SPEAKER_2"]
+    assert page.locator(".speaker[data-name=SPEAKER_3]").count() == 0
+
+    for _ in range(3):
+        page.click("#undo")
+        saved(page)
+    restored = state_of(processed)
+    assert restored["transcript"] == before["transcript"] and restored["can_redo"]
+
+
+def test_minutes_items_are_added_reordered_deleted_redrafted_and_exported(processed: Any):
+    page = processed.page
+    decisions = page.locator(".section[data-path='[\"decisions\"]']")
+    count = decisions.locator(".point").count()
+    decisions.locator("button.add").click()
+    saved(page)
+    added = decisions.locator(".point").nth(count)
+    added.locator("textarea").fill("The meeting approved the revised budget.")
+    added.locator("textarea").press("Tab")
+    saved(page)
+    assert state_of(processed)["minutes"]["decisions"][count]["text"] == "The meeting approved the revised budget."
+    if count:
+        decisions.locator(".point").nth(count).locator("button.up").click()
+        saved(page)
+        assert state_of(processed)["minutes"]["decisions"][count - 1]["text"].startswith("The meeting approved")
+        decisions.locator(".point").nth(count - 1).locator("button.remove").click()
+    else:
+        decisions.locator(".point").nth(0).locator("button.remove").click()
+    saved(page)
+    assert len(state_of(processed)["minutes"]["decisions"]) == count
+
+    edited = state_of(processed)["minutes"]
+    page.click("#redraft")  # drafted again from the corrected transcript, by the same drafter as `minutes run`
+    saved(page)
+    redrafted = state_of(processed)["minutes"]
+    assert redrafted["drafter"] and redrafted["meeting"] == edited["meeting"]  # the typed details are kept
+    speakers = {name for t in redrafted["topics"] for p in t["summary"] for name in p["speakers"]}
+    assert "SPEAKER_1" not in speakers  # it drafted from the renamed transcript
+    page.click("#undo")  # a redraft replaces the edited items: one undo brings them back
+    saved(page)
+    assert state_of(processed)["minutes"] == edited
+
+    for fmt, check in [("md", "# Weekly planning meeting"), ("json", '"schema": "minutes.minutes"')]:
+        page.click(f".export-button[data-format={fmt}]")
+        page.wait_for_selector(f"#export-result .written:text('.{fmt}')")
+        path = Path(page.locator("#export-result .written").first.inner_text())
+        assert path.parent == processed.server.meetings / processed.meeting / "export"
+        assert check in path.read_text() and DUE in path.read_text()
+
+
+def test_processing_can_be_cancelled(processed: Any):
+    page = processed.page
+    page.goto(processed.server.url.replace("/?", "/new?"))
+    page.set_input_files("#recording", str(SAMPLE))
+    page.click("#start")
+    page.wait_for_url("**/m/*")
+    wait_until(page, "document.getElementById('status').textContent === 'processing'", timeout=120)
+    page.click("#cancel")
+    wait_until(page, "document.getElementById('status').textContent === 'cancelled'", timeout=300)
+    meeting = page.url.rsplit("/", 1)[1]
+    listed = {m["id"]: m for m in processed.server.request("GET", "/api/meetings").json()}
+    assert listed[meeting]["status"] == "cancelled" and listed[meeting]["transcript"] == ""
+    assert (processed.server.meetings / meeting / "recording.flac").exists()  # the recording stays
+    assert page.is_visible("#again") and not page.is_visible("#cancel")
 
 
 def two_hour_meeting(processed_folder: Path, meetings: Path, hours: float = 2.0) -> tuple[str, int, int]:
@@ -280,7 +375,7 @@ SEEK = """async (times) => {
 def test_a_two_hour_meeting_opens_and_stays_responsive(processed: Any, browser: Any, tmp_path: Path):
     """Measured, not asserted (a shared 2-core machine): page open, a scripted scroll and seeks while playing.
     Asserted: every segment and word is on the page, and each seek highlights the word at the new time."""
-    server, _, meeting, _, _ = processed
+    server, meeting = processed.server, processed.meeting
     meetings = tmp_path / "meetings"
     long_id, n_segments, n_words = two_hour_meeting(server.meetings / meeting, meetings)
     app = AppServer(meetings).start()
