@@ -42,7 +42,8 @@ def serve(
     sock = bind_socket(host, port)
     bound = sock.getsockname()[1]
     guard = Guard(create_app(config), port=bound, host=host)
-    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    local = host in ("0.0.0.0", "::", "[::]")  # every address: this machine's browser still uses loopback
+    shown = "127.0.0.1" if local else f"[{host.strip('[]')}]" if ":" in host else host
     url = f"http://{shown}:{bound}/?token={guard.token}"
     announce(url)
     if open_browser:

@@ -69,21 +69,28 @@ class Guard:
     def cookie(self) -> str:
         return f"minutes_token_{self.port}"  # per port: two apps on one machine do not share a cookie
 
+    @property
+    def remote(self) -> bool:
+        return not is_loopback(self.host)
+
     def hosts(self) -> set[str]:
         names = {"127.0.0.1", "localhost", "[::1]"}
-        if not is_loopback(self.host):
+        if self.remote:
             names.add(self.host if ":" not in self.host else f"[{self.host.strip('[]')}]")
         return {f"{name}:{self.port}" for name in names}
 
-    def origins(self) -> set[str]:
-        return {f"http://{host}" for host in self.hosts()}
+    def host_allowed(self, host: str) -> bool:
+        """Loopback names only; with --allow-remote on this port any name the machine is reached by (0.0.0.0 has
+        no single one), the token then being what keeps others out."""
+        return host in self.hosts() or (self.remote and host.rsplit(":", 1)[-1] == str(self.port))
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if headers.get("host", "") not in self.hosts():
+        host = headers.get("host", "")
+        if not self.host_allowed(host):
             await deny(send, 403, "this address is not the minutes app (wrong Host)")
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
@@ -103,7 +110,7 @@ class Guard:
             if origin is None and not same(headers.get(TOKEN_HEADER, ""), self.token):
                 await deny(send, 403, "a change needs the app's Origin or the X-Minutes-Token header")
                 return
-            if origin is not None and origin not in self.origins():
+            if origin is not None and origin != f"http://{host}":  # the page must come from where it is sent
                 await deny(send, 403, f"requests from {origin} may not change anything here")
                 return
         await self.app(scope, receive, with_headers(send))

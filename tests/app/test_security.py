@@ -129,3 +129,41 @@ def test_oversize_and_non_audio_uploads_get_a_clear_message(tmp_path: Path):
         assert upload(server, SAMPLE).status == 201  # a real recording under the limit is taken
     finally:
         server.stop()
+
+
+def test_with_allow_remote_the_token_and_origin_still_guard():
+    """The Guard alone (no socket: tests stay on loopback) as `--host 0.0.0.0 --allow-remote` sets it up."""
+    import asyncio
+
+    from minutes.app.security import Guard
+
+    reached: list[str] = []
+
+    async def app(scope, receive, send):
+        reached.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    guard = Guard(app, port=8000, host="0.0.0.0")
+
+    def call(method: str, host: str, origin: str | None = None, token: str | None = guard.token) -> int:
+        headers = [(b"host", host.encode())]
+        headers += [(b"cookie", f"{guard.cookie}={token}".encode())] if token else []
+        headers += [(b"origin", origin.encode())] if origin else []
+        scope = {"type": "http", "method": method, "path": "/x", "query_string": b"", "headers": headers}
+        sent: list[dict] = []
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(guard(scope, None, send))
+        return sent[0]["status"]
+
+    assert call("GET", "192.0.2.7:8000") == 200  # reached by the machine's LAN address
+    assert call("POST", "192.0.2.7:8000", origin="http://192.0.2.7:8000") == 200
+    assert call("POST", "192.0.2.7:8000", origin="http://evil.example") == 403
+    assert call("GET", "192.0.2.7:8000", token=None) == 403
+    assert call("GET", "192.0.2.7:9999") == 403  # not this app
+    assert reached == ["/x", "/x"]
+    loopback = Guard(app, port=8000)
+    assert loopback.host_allowed("127.0.0.1:8000") and not loopback.host_allowed("192.0.2.7:8000")
