@@ -14,7 +14,7 @@ from typing import Any
 
 from minutes.app.edits import Document, EditError, apply, speakers
 from minutes.app.journal import Journal, effective
-from minutes.app.store import EXPORT, JOURNAL, MeetingRecord, MeetingStore
+from minutes.app.store import EXPORT, JOURNAL, MeetingRecord, MeetingStore, template_for
 from minutes.capture.session import slug
 from minutes.hooks import Hook, null_hook
 from minutes.model import Minutes, Transcript
@@ -118,7 +118,7 @@ class MeetingEditor:
             if fmt not in EXPORT_FORMATS:
                 raise EditError(f"unknown export format {fmt!r}: choose {', '.join(EXPORT_FORMATS)}")
             path = self.store.file(self.record.id, f"{EXPORT}/{name}.{fmt}")
-            template = choose_template(self.record.template, minutes.language)
+            template = choose_template(template_for(self.store, self.record), minutes.language)
             extra: dict[str, Any] = {"template": template, "transcript": transcript if appendix else None}
             written.append(write_minutes(minutes, fmt, path, **(extra if fmt == "docx" else {})))
         return written

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from minutes.app.store import CANCELLED, FAILED, PROCESSING, QUEUED, READY, MeetingStore
+from minutes.app.store import CANCELLED, FAILED, PROCESSING, QUEUED, READY, MeetingStore, template_for
 from minutes.errors import MinutesError
 from minutes.hooks import Hook
 from minutes.job import RunOptions, meeting_from, run_minutes, transcript_path
@@ -151,7 +151,8 @@ class Processor:
         out_docx = recording.with_name(f"{recording.stem}.minutes.docx")
         try:
             meeting = meeting_from(dict(record.info), source="the meeting details")
-            options = RunOptions(template=record.template, drafter=self.drafter, reuse_transcript=True)
+            template = template_for(self.store, record)
+            options = RunOptions(template=template, drafter=self.drafter, reuse_transcript=True)
             result = run_minutes(
                 recording,
                 out_docx,

@@ -30,6 +30,7 @@ from minutes.app.store import (
     PROCESSING,
     QUEUED,
     READY,
+    USER_TEMPLATE,
     Forbidden,
     MeetingRecord,
     MeetingStore,
@@ -42,7 +43,7 @@ from minutes.model import Transcript
 
 HERE = Path(__file__).parent
 MEETING_FIELDS = ("title", "date", "start_time", "end_time", "place", "chair", "secretary", "attendees")
-TEMPLATES = ("auto", "general", "bien-ban")
+TEMPLATES = ("auto", "general", "bien-ban", USER_TEMPLATE)
 # What the browser may call a recording; anything else is refused before a byte is stored. The decoder decides.
 AUDIO_TYPES = ("audio/", "video/", "application/octet-stream", "application/ogg", "")
 
@@ -164,6 +165,24 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         store.save(record)
         return JSONResponse({"id": record.id, "duration": info.duration}, status_code=201)
 
+    async def template(request: Request) -> Response:
+        """The secretary's own Word template for this meeting: checked by the Word writer's own loader."""
+        record = store.get(request.path_params["id"])
+        target = store.file(record.id, USER_TEMPLATE)
+        data = await request.body()
+        if len(data) > 50 * 1024**2:
+            return error(413, "a Word template larger than 50 MB is not a template: choose the .docx file")
+        from minutes.export.docx import load_template
+
+        target.write_bytes(data)
+        try:
+            await run_in_threadpool(load_template, target)
+        except MinutesError:
+            target.unlink(missing_ok=True)
+            name = unquote(request.headers.get("x-filename", "the template"))
+            return error(415, f"{name} is not a Word template (.docx): save it from Word as .docx")
+        return JSONResponse({"template": USER_TEMPLATE}, status_code=201)
+
     async def process(request: Request) -> Response:
         meeting_id = request.path_params["id"]
         record = store.get(meeting_id)
@@ -175,6 +194,8 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
             record.info = {k: v for k, v in details.items() if k in MEETING_FIELDS and v}
             record.title = str(details.get("title") or record.title)
             record.template = body.get("template") if body.get("template") in TEMPLATES else "auto"
+            if record.template == USER_TEMPLATE and not store.file(record.id, USER_TEMPLATE).is_file():
+                return error(400, "upload the Word template first, or choose a built-in template")
             record.language = str(body.get("language") or "auto")
         from minutes.job import meeting_from
         from minutes.transcribe import check_language
@@ -271,6 +292,7 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         Route("/lang/{code}", language),
         Route("/api/meetings", meetings),
         Route("/api/upload", upload, methods=["POST"]),
+        Route("/api/meetings/{id}/template", template, methods=["POST"]),
         Route("/api/meetings/{id}/process", process, methods=["POST"]),
         Route("/api/meetings/{id}/progress", progress),
         Route("/api/meetings/{id}/cancel", cancel, methods=["POST"]),

@@ -176,6 +176,16 @@ class MeetingStore:
         return target
 
 
+USER_TEMPLATE = "template.docx"  # the secretary's own Word template for this meeting, kept in its folder
+
+
+def template_for(store: MeetingStore, record: MeetingRecord) -> str:
+    """What the Word writer is given: a built-in template's name, or the path of the meeting's own .docx."""
+    if record.template == USER_TEMPLATE:
+        return str(store.file(record.id, USER_TEMPLATE))
+    return record.template
+
+
 def file_mtime(path: Path, when: float | None) -> None:
     """Give an uploaded recording the time the browser says the file was last modified: it dates the meeting."""
     if when:

@@ -10,7 +10,7 @@ import pytest
 from minutes.app.editor import MeetingEditor, StaleEdit
 from minutes.app.edits import Document, EditError, apply, retime_words
 from minutes.app.journal import Journal, effective
-from minutes.app.store import READY, MeetingStore
+from minutes.app.store import READY, USER_TEMPLATE, MeetingStore
 from minutes.model import ActionItem, MeetingInfo, Minutes, Point, Segment, Span, SpeakerTurn, Topic, Transcript, Word
 
 
@@ -177,3 +177,23 @@ def test_the_editor_saves_every_edit_and_a_new_one_sees_them_all(tmp_path: Path)
     lines = [json.loads(line) for line in (store.folder(meeting) / "edits.jsonl").read_text().splitlines()]
     assert [line["op"] for line in lines] == ["rename", "text", "undo", "redo", "split"]
     assert all("saved" in line for line in lines)
+
+
+def test_the_corrected_minutes_are_exported_in_the_meetings_own_template(tmp_path: Path):
+    import docx
+
+    store, meeting = meeting_folder(tmp_path)
+    own = docx.Document()
+    own.add_paragraph("ỦY BAN NHÂN DÂN XÃ AN BÌNH")
+    own.add_paragraph("{{title}}")
+    own.add_paragraph("{{content}}")
+    own.save(str(store.folder(meeting) / USER_TEMPLATE))
+    record = store.get(meeting)
+    record.template = USER_TEMPLATE
+    store.save(record)
+    editor = MeetingEditor(store, store.get(meeting))
+    editor.edit({"op": "rename", "from": "SPEAKER_1", "to": "Lan"}, 0)
+    (path,) = editor.export(["docx"])
+    assert path == store.folder(meeting) / "export" / "budget.docx"
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "ỦY BAN NHÂN DÂN XÃ AN BÌNH" in text and "Lan said the estimate" in text and "SPEAKER_1" not in text

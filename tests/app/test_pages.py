@@ -46,6 +46,14 @@ def test_the_form_says_clearly_what_is_wrong_with_a_file(browser: Any, tmp_path:
     page = browser.new_page()
     try:
         page.goto(server.url.replace("/?", "/new?"))
+        assert not page.is_visible("#template-file")
+        page.select_option("select[name=template]", "template.docx")  # the secretary's own .docx
+        assert page.is_visible("#template-file")
+        page.set_input_files("#recording", str(SAMPLE))
+        page.click("#start")  # no template chosen yet: said before anything is uploaded
+        page.wait_for_selector("#form-error:text('{{content}}')")
+        assert [p for p in server.meetings.iterdir() if not p.name.startswith(".")] == []
+        page.select_option("select[name=template]", "auto")
         notes = tmp_path / "notes.txt"
         notes.write_text("agenda: budget, training\n")
         page.set_input_files("#recording", str(notes))
@@ -85,3 +93,21 @@ def test_the_app_speaks_vietnamese(browser: Any, tmp_path: Path):
     finally:
         page.close()
         server.stop()
+
+
+def test_a_meeting_takes_its_own_word_template_and_refuses_a_broken_one(app_server: AppServer, tmp_path: Path):
+    from tests.conftest import ROOT
+
+    meeting = upload(app_server, SAMPLE).json()["id"]
+    notes = b"agenda: budget"
+    headers = {"content-type": "application/octet-stream", "x-filename": "mau.docx"}
+    refused = app_server.request("POST", f"/api/meetings/{meeting}/template", notes, headers=headers)
+    assert refused.status == 415 and "mau.docx is not a Word template" in refused.json()["error"]
+    assert not (app_server.meetings / meeting / "template.docx").exists()
+    without = app_server.request(
+        "POST", f"/api/meetings/{meeting}/process", {"details": {}, "template": "template.docx"}
+    )
+    assert without.status == 400 and "upload the Word template first" in without.json()["error"]
+    own = (ROOT / "templates" / "general.docx").read_bytes()
+    taken = app_server.request("POST", f"/api/meetings/{meeting}/template", own, headers=headers)
+    assert taken.status == 201 and (app_server.meetings / meeting / "template.docx").read_bytes() == own

@@ -24,6 +24,20 @@ fileInput.addEventListener("change", () => {
   }
 });
 
+const templateSelect = form.querySelector("select[name=template]");
+templateSelect.addEventListener("change", () => {
+  document.getElementById("own-template").hidden = templateSelect.value !== "template.docx";
+});
+
+async function sendTemplate(id) {
+  const file = document.getElementById("template-file").files[0];
+  if (!file) throw new ApiError(400, T.template_file);
+  const response = await fetch(`/api/meetings/${id}/template`, {
+    method: "POST", body: file, headers: {"content-type": "application/octet-stream", "x-filename": encodeURIComponent(file.name)},
+  });
+  if (!response.ok) throw new ApiError(response.status, (await response.json()).error);
+}
+
 function upload(file, title) {
   // XMLHttpRequest, not fetch: it reports upload progress for a long recording.
   return new Promise((resolve, reject) => {
@@ -65,7 +79,11 @@ form.addEventListener("submit", async (event) => {
   bar.hidden = false;
   problem.hidden = true;
   try {
+    if (data.get("template") === "template.docx" && !document.getElementById("template-file").files[0]) {
+      return showError(T.template_file);
+    }
     const created = await upload(file, details.title || "");
+    if (data.get("template") === "template.docx") await sendTemplate(created.id);
     await api(`/api/meetings/${created.id}/process`, {
       details, template: data.get("template"), language: data.get("language"),
     });
