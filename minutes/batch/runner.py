@@ -18,14 +18,30 @@ from minutes.batch.manifest import MANIFEST_NAME, Manifest, Summary
 from minutes.batch.plan import Plan, make_plan
 from minutes.batch.tracker import RunTotals, Tracker
 from minutes.batch.work import BatchSettings
-from minutes.errors import MinutesError, UsageError
+from minutes.errors import ExitCode, MinutesError, UsageError
 from minutes.hooks import Hook, null_hook
+from minutes.transcribe import check_language, resolve_model
 
 LOCK_NAME = ".batch.lock"
-# Resident memory of one worker, measured with bench/batch.py (base model, int8): about 0.5 GB transcribing,
-# more with the diarizer and the drafter's embedding model; with headroom, since an out-of-memory kill costs more
-# than one worker fewer.
-WORKER_GB = {"transcribe": 1.0, "diarize": 2.0}
+# Resident memory of one worker, from bench/batch.py: 0.43 GB with the base model (145 MB model.bin) transcribing,
+# so about twice the model file plus the runtime; 1 GB more for the diarizer and the drafter's embedding model (an
+# estimate, not measured yet).
+# With headroom: an out-of-memory kill costs more than one worker fewer.
+RUNTIME_GB = 0.3
+DIARIZER_GB = 1.0
+
+
+def worker_gb(model_path: str | None, diarize: bool) -> float:
+    size = 0.0
+    with contextlib.suppress(OSError, TypeError):
+        size = (Path(model_path) / "model.bin").stat().st_size / 1024**3  # type: ignore[arg-type]
+    return RUNTIME_GB + 2 * size + (DIARIZER_GB if diarize else 0.0)
+
+
+class BatchStopped(MinutesError):
+    """Ctrl-C: the workers are stopped, their files pending again, the manifest consistent."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 @dataclass
@@ -58,7 +74,7 @@ def available_gb() -> float:
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 1024**3
 
 
-def choose_workers(workers: int | None, threads: int | None, diarize: bool) -> tuple[int, int]:
+def choose_workers(workers: int | None, threads: int | None, per_worker_gb: float) -> tuple[int, int]:
     """(workers, threads per worker): as many single-threaded workers as cores and memory allow, unless told.
 
     One thread per worker gives the most audio per core (no synchronisation inside a decode; see
@@ -66,7 +82,7 @@ def choose_workers(workers: int | None, threads: int | None, diarize: bool) -> t
     """
     cores = cpu_count()
     if workers is None:
-        by_memory = int(available_gb() // WORKER_GB["diarize" if diarize else "transcribe"])
+        by_memory = int(available_gb() // per_worker_gb)
         workers = max(1, min(cores // (threads or 1), by_memory))
     threads = threads or max(1, cores // workers)
     return workers, threads
@@ -101,7 +117,6 @@ def is_active(out_dir: Path) -> bool:
 def resolve_settings(settings: BatchSettings) -> BatchSettings:
     """Fail on an unknown or missing model now, before hashing an archive; pin the model the keys refer to."""
     from minutes.export import parse_formats
-    from minutes.transcribe import check_language, resolve_model
 
     _, label = resolve_model(settings.model)
     model_id = settings.model if settings.model and Path(settings.model).is_dir() else label
@@ -137,7 +152,8 @@ def run_batch(
     if ray_address:  # actors are placed by Ray: one per `threads` CPUs of the cluster
         n_workers, n_threads = 0, threads or 1
     else:
-        n_workers, n_threads = choose_workers(workers, threads, settings.diarizes)
+        model_path, _ = resolve_model(settings.model)
+        n_workers, n_threads = choose_workers(workers, threads, worker_gb(model_path, settings.diarizes))
     settings = replace(settings, threads=n_threads)
     with batch_lock(out_dir):
         manifest = Manifest.open(out_dir)
@@ -159,9 +175,17 @@ def run_batch(
 
                         transcribing = any(t.saved_transcript is None for t in plan.tasks)
                         LocalPool(settings, min(n_workers, len(plan.tasks)), transcribing).run(tracker)
-            except BaseException as exc:
-                manifest.release_running("stopped" if isinstance(exc, KeyboardInterrupt) else "batch stopped")
-                manifest.end_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "error")
+            except KeyboardInterrupt:
+                manifest.release_running("stopped")
+                manifest.end_run(run_id, "interrupted")
+                t = tracker.totals
+                raise BatchStopped(
+                    f"stopped: {t.done_files} of {t.files} files done in this run, the rest are pending; run the "
+                    "same command again to resume"
+                ) from None
+            except BaseException:
+                manifest.release_running("batch stopped")
+                manifest.end_run(run_id, "error")
                 raise
             manifest.end_run(run_id, "finished")
             report.failed_in_sources = count_failed(manifest, sources)

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from minutes.model import Transcript
 from tests.batch.conftest import (
     BAD,
     GOOD,
+    ROOT,
+    batch_command,
     make_archive,
     manifest_rows,
     run_batch,
@@ -175,3 +178,25 @@ def test_minutes_are_drafted_with_provenance(data, tmp_path, base_model_dir, dia
 
     body = "\n".join(p.text for p in docx.Document(str(out / "en_jfk.minutes.docx")).paragraphs)
     assert "minutes" in body.lower()  # the general template's Word document, as `minutes run` writes it
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(data, tmp_path, base_model_dir):
+    source = make_archive(data, tmp_path / "src", {"en_jfk.wav": "en_jfk.wav"}, bad=False)
+    out = tmp_path / "out"
+    # Python turns SIGINT into KeyboardInterrupt only if it was not ignored at start (as it is for background jobs)
+    proc = subprocess.Popen(
+        batch_command(source, "--out", out, "--workers", "1", "--threads", "1"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    wait_for(lambda: manifest_rows(out).get("en_jfk.wav", {}).get("status") == "running", 600, "a running file", proc)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "stopped: 0 of 1 files done in this run" in stderr and "run the same command again to resume" in stderr
+    row = manifest_rows(out)["en_jfk.wav"]
+    assert row["status"] == "pending" and row["reason"] == "stopped"
+    resumed = run_batch(source, "--out", out, "--workers", "1", "--threads", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert manifest_rows(out)["en_jfk.wav"]["status"] == "done"

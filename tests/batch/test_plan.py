@@ -124,7 +124,7 @@ def test_one_batch_per_output_folder(tmp_path):
 def test_workers_and_threads_never_oversubscribe_the_cores():
     cores = cpu_count()
     for asked in (None, 1, 2, 64):
-        workers, threads = choose_workers(asked, None, diarize=False)
+        workers, threads = choose_workers(asked, None, per_worker_gb=0.5)
         assert workers >= 1 and threads >= 1
         assert workers * threads <= max(cores, workers)  # more workers than cores only when asked for
 
