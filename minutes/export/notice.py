@@ -120,7 +120,7 @@ def conclusions(minutes: Minutes) -> list[Line]:
     if not groups:
         summary = [_point(p) for p in minutes.summary if clean(p.text)]
         summary += [_point(p) for t in minutes.topics for p in t.summary if clean(p.text)]
-        groups.append(("", summary or [BLANK]))
+        groups.append(("", list(dict.fromkeys(summary)) or [BLANK]))  # the summary repeats topic points
     lines: list[Line] = []
     numbered = len(groups) > 1
     for i, (title, items) in enumerate(groups, 1):

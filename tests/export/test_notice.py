@@ -324,6 +324,12 @@ def test_run_notice_from_a_vietnamese_transcript(data: Path, tmp_path: Path) -> 
     assert any(d.rstrip(".") in " ".join(body) for d in drafted if d)
     shown = (tmp_path / "hop.transcript.md").read_text(encoding="utf-8")
     assert "từ 3 đến 6 tháng" in shown and "từ ba đến sáu tháng" in saved.read_text(encoding="utf-8")
+    # as LibreOffice lays it out: the signature and "Nơi nhận" on the last page, with the closing line
+    last = " ".join(pdf_pages(notice_file, tmp_path)[-1].split())
+    assert all(part in last for part in ("Nơi nhận:", "TL. GIÁM ĐỐC", "Lê Thị Hoa", "thực hiện./.")), last
+    # the summary stands in for conclusions here (no decision was drafted), each point once
+    items = [t for t in body if t.endswith(".") and "thông báo để" not in t]
+    assert items and len(items) == len(set(items))
 
 
 @pytest.mark.slow
