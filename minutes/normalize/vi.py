@@ -336,6 +336,13 @@ class _Pass:
             nxt + 2 < len(w) and self.t.tokens[self.t.index[nxt] + 1] == "," and self.at(nxt + 2) == "ngày"
         )
         weekday = before in T.WEEKDAY_BEFORE or after in T.WEEKDAY_AFTER or comma_day
+        # "thứ Ba và thứ năm", "thứ hai đến thứ sáu": the second of a pair, or a range of days
+        named = {f"thứ {d}".lower() for d in T.WEEKDAY_WORDS.values()}
+        pair = before in ("và", "hoặc", "đến", "tới") and any(
+            end_ == k - 1 and text.lower() in named for _, end_, text in self.edits
+        )
+        span = after in ("đến", "tới") and self.at(nxt + 2) == "thứ" and self.at(nxt + 3) in T.WEEKDAY_WORDS
+        weekday = weekday or pair or span
         day = T.WEEKDAY_DIGITS.get(word) or T.WEEKDAY_WORDS.get(word)
         if day and weekday and not self.is_name(k):
             return self.edit(k, nxt + 1, f"{self.t.words[k]} {day}")

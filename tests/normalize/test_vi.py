@@ -112,6 +112,8 @@ ORDINALS = [
     ("sáng thứ bảy", "sáng thứ Bảy"),
     ("thứ ba, ngày mười tháng ba", "thứ Ba, ngày 10 tháng 3"),
     ("họp vào chủ nhật", "họp vào Chủ nhật"),
+    ("vào thứ ba và thứ năm", "vào thứ Ba và thứ Năm"),
+    ("làm việc từ thứ hai đến thứ sáu", "làm việc từ thứ Hai đến thứ Sáu"),
     ("thứ 2 tuần sau", "thứ Hai tuần sau"),
     ("lần thứ 2", "lần thứ hai"),
     ("Thứ 2, cần bổ sung kinh phí", "Thứ hai, cần bổ sung kinh phí"),
