@@ -123,6 +123,14 @@ class MeetingEditor:
             written.append(write_minutes(minutes, fmt, path, **(extra if fmt == "docx" else {})))
         return written
 
+    def save_voice(self, name: str) -> Any:
+        """A voice profile for `name` from the segments the secretary has given them (minutes.speakers)."""
+        from minutes.app.voices import save_voice
+
+        with self.lock:
+            transcript = self.doc.transcript
+        return save_voice(self.store.file(self.record.id, self.record.recording), transcript, name)
+
     def redraft(self, drafter_name: str = "extractive", hook: Hook = null_hook) -> None:
         """Draft again from the corrected transcript with the chosen drafter; the meeting details typed are kept."""
         from minutes.draft import DraftOptions

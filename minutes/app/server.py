@@ -275,6 +275,12 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         await run_in_threadpool(meeting_editor.redraft, str(body.get("drafter") or config.drafter))
         return JSONResponse(await run_in_threadpool(meeting_editor.state))
 
+    async def voice(request: Request) -> Response:
+        body = await json_body(request)
+        meeting_editor = editor(request.path_params["id"])
+        profile = await run_in_threadpool(meeting_editor.save_voice, str(body.get("speaker", "")))
+        return JSONResponse({"name": profile.name, "seconds": profile.seconds})
+
     async def export(request: Request) -> Response:
         body = await json_body(request)
         meeting_editor = editor(request.path_params["id"])
@@ -306,6 +312,7 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         Route("/api/meetings/{id}/redo", undo, methods=["POST"]),
         Route("/api/meetings/{id}/redraft", redraft, methods=["POST"]),
         Route("/api/meetings/{id}/export", export, methods=["POST"]),
+        Route("/api/meetings/{id}/voice", voice, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers = {

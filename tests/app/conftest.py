@@ -43,7 +43,9 @@ class AppServer:
     def __init__(self, meetings: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.meetings = meetings
         self.args = args
-        self.env = {**os.environ, **(env or {})}
+        # voice profiles saved in a test go to a throwaway folder, never the user's
+        speakers = {"MINUTES_SPEAKERS_DIR": str(meetings.parent / "speakers")}
+        self.env = {**os.environ, **speakers, **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
         self.url = self.base = self.token = ""
 

@@ -284,6 +284,37 @@ def test_minutes_items_are_added_reordered_deleted_redrafted_and_exported(proces
         assert check in path.read_text() and DUE in path.read_text()
 
 
+def test_a_named_voice_is_saved_as_a_profile(processed: Any):
+    import numpy as np
+
+    from minutes import audio
+    from minutes.diarize import Diarizer, voice_embeddings
+    from minutes.speakers import ProfileStore
+
+    page = processed.page
+    assert page.locator(".speaker[data-name=SPEAKER_2] .save-voice").count() == 0  # a name first
+    page.click(f".speaker[data-name='{NEW_NAME}'] .save-voice")
+    wait_until(page, "document.getElementById('save-state').className.includes('voice-saved')", timeout=120)
+    (profile,) = ProfileStore(processed.server.meetings.parent / "speakers").list()
+    assert profile.name == NEW_NAME and profile.seconds > 5
+    # the profile is her voice: closer to her speech in this meeting than to the other speakers'
+    state = state_of(processed)
+    segments = state["transcript"]["segments"]
+    samples = audio.load(SAMPLE)
+    diarizer = Diarizer()
+    voice = np.asarray(profile.embedding)
+
+    def similarity(name: str) -> float:
+        spans = [(s["s"], s["e"]) for s in segments if s["sp"] == name]
+        speech = np.concatenate([samples[int(a * 16000) : int(b * 16000)] for a, b in spans])
+        embeddings, _ = voice_embeddings(diarizer, speech)
+        mean = np.mean([e / np.linalg.norm(e) for e in embeddings], axis=0)
+        return float(voice @ (mean / np.linalg.norm(mean)))
+
+    others = [name for name in state["speakers"] if name != NEW_NAME]
+    assert others and all(similarity(NEW_NAME) > similarity(other) for other in others)
+
+
 def test_processing_can_be_cancelled(processed: Any):
     page = processed.page
     page.goto(processed.server.url.replace("/?", "/new?"))

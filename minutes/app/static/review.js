@@ -242,10 +242,25 @@ function renderSpeakers() {
     merge.addEventListener("change", () => {
       if (merge.value) edit({op: "merge", from: name, into: merge.value});
     });
+    const voice = name.startsWith("SPEAKER_") ? null : el("button", {type: "button", class: "save-voice", text: "🎙",
+      title: T.save_voice, "aria-label": T.save_voice, onclick: () => saveVoice(name)});
     return el("div", {class: `speaker ${speakerClass(name)}`, "data-name": name}, input,
-      el("button", {type: "button", class: "rename-speaker", text: T.rename, onclick: rename}), merge);
+      el("button", {type: "button", class: "rename-speaker", text: T.rename, onclick: rename}), merge, voice);
   });
   speakersBox.replaceChildren(el("h3", {text: T.speakers}), ...rows);
+}
+
+async function saveVoice(name) {
+  saveState.textContent = T.saving;
+  saveState.className = "save-state busy";
+  try {
+    const saved = await api(`/api/meetings/${meetingId}/voice`, {speaker: name});
+    saveState.textContent = `${saved.name}: ${T.voice_saved} (${Math.round(saved.seconds)} s)`;
+    saveState.className = "save-state voice-saved";
+  } catch (error) {
+    saveState.textContent = error.message;
+    saveState.className = "save-state error";
+  }
 }
 
 // -- minutes --------------------------------------------------------------------------------------------------
