@@ -235,7 +235,7 @@ def test_signatures_and_recipients_share_the_last_page(tmp_path: Path, signed: M
     and the closing line of the text are on the same (last) page, and the first page carries no page number."""
     signer = "Lê Văn Cường" if template == "thong-bao" else "Nguyễn Văn An"
     pages_seen = set()
-    for n in (6, 12, 18, 24, 30):
+    for n in (8, 20, 32):
         source = render_docx(longer(signed, n), template, tmp_path / f"{template}-{n}.docx")
         pages = pdf_pages(source, tmp_path)
         pages_seen.add(len(pages))
