@@ -1,7 +1,8 @@
 """English numbers as minutes write them, the cheap part of what `vi` does: "twenty five percent" -> "25%",
 "two point five million dollars" -> "$2.5 million", "one hundred and twenty people" -> "120 people",
 "December fifteenth" -> "December 15", "the twenty first" -> "the 21st". Numbers below ten stay words unless they
-are money, a percentage, a decimal or a clock time ("nine o'clock" -> "9 o'clock")."""
+are money, a percentage, a decimal or a clock time ("nine o'clock" -> "9 o'clock"); Whisper's "1 of the" is put
+back as "one of the"."""
 
 from __future__ import annotations
 
@@ -192,8 +193,23 @@ def dates_from_ordinals(text: str) -> str:
     return re.sub(pattern, lambda m: f"{m.group(1)} {ORDINALS[m.group(2).lower()]}", text, flags=re.IGNORECASE)
 
 
+# Digits Whisper writes where a word was said: "1 of the options" is "one of the options".
+_ONE = re.compile(
+    r"(?<![\w.,$€£])(\w+ )?1(?= (?:of (?:the|them|us|our|my|your|those|these|his|her|their)|another|more thing)\b)"
+)
+_LABELS = frozenset({"section", "chapter", "article", "page", "item", "part", "room", "table", "figure", "step"})
+
+
+def words_for_digits(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        before = m.group(1) or ""
+        return m.group(0) if before.strip().lower() in _LABELS else f"{before}one"  # "Section 1 of the report"
+
+    return _ONE.sub(one, text)
+
+
 def normalize(text: str) -> str:
-    return numbers(dates_from_ordinals(text))
+    return words_for_digits(numbers(dates_from_ordinals(text)))
 
 
 __all__ = ["normalize", "numbers"]

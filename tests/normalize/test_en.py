@@ -20,8 +20,18 @@ CASES = [
     ("three million people", "3 million people"),
     ("twelve thousand", "12,000"),
     ("five percent", "5%"),
+    ("1 of the options", "one of the options"),
+    ("1 more thing", "one more thing"),
 ]
-UNCHANGED = ["one of the options", "we have three options", "the first item", "I want to and then", "a million"]
+UNCHANGED = [
+    "Section 1 of the report",
+    "1 of 3 options",
+    "one of the options",
+    "we have three options",
+    "the first item",
+    "I want to and then",
+    "a million",
+]
 
 
 @pytest.mark.parametrize(("said", "written"), CASES)
