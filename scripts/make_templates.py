@@ -1,4 +1,4 @@
-"""Generate the built-in Word templates: templates/general.docx and templates/bien-ban.docx.
+"""Generate the built-in Word templates: templates/general.docx, templates/bien-ban.docx and templates/thong-bao.docx.
 
 Run once after changing a template's design, and commit the .docx files it writes (the exporter only reads them):
 
@@ -6,7 +6,8 @@ Run once after changing a template's design, and commit the .docx files it write
 
 `bien-ban.docx` follows Decree 30/2020/NĐ-CP, appendix III form 1.9 ("biên bản") with the appendix I presentation
 rules: A4, margins 20/20/30/15 mm, Times New Roman 13-14 pt, national motto block, "Nơi nhận" block, page numbers
-in the header from page 2. The output is byte-for-byte reproducible (fixed zip times and document dates).
+in the header from page 2; `thong-bao.docx` is the conclusion notice in form 1.4 (a document with a type name) on the
+same page and header. The output is byte-for-byte reproducible (fixed zip times and document dates).
 """
 
 from __future__ import annotations
