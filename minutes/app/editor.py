@@ -131,17 +131,39 @@ class MeetingEditor:
             transcript = self.doc.transcript
         return save_voice(self.store.file(self.record.id, self.record.recording), transcript, name)
 
-    def redraft(self, drafter_name: str = "extractive", hook: Hook = null_hook) -> None:
-        """Draft again from the corrected transcript with the chosen drafter; the meeting details typed are kept."""
+    def redraft(self, drafter_name: str = "extractive", topic: int | None = None, hook: Hook = null_hook) -> None:
+        """Draft again from the corrected transcript with the chosen drafter; the meeting details typed are kept.
+
+        With `topic`, only that topic is drafted again, from the part of the transcript it covers; the rest of the
+        minutes stays as edited.
+        """
         from minutes.draft import DraftOptions
         from minutes.job import draft_minutes, make_drafter, with_attendees
-        from minutes.model import MeetingInfo
+        from minutes.model import MeetingInfo, Topic
 
         with self.lock:
             version, transcript, minutes = self.version, self.doc.transcript, self.doc.minutes
         meeting = minutes.meeting if minutes else MeetingInfo()
+        part = transcript
+        if topic is not None:
+            if minutes is None or not 0 <= topic < len(minutes.topics) or minutes.topics[topic].span is None:
+                raise EditError(f"no topic {topic} with a time range to draft again")
+            span = minutes.topics[topic].span
+            inside = [s for s in transcript.segments if s.end > span.start and s.start < span.end]
+            part = replace(transcript, segments=inside)
         drafter = make_drafter(drafter_name, hook)
-        draft, used = draft_minutes(transcript, with_attendees(meeting, transcript), drafter, DraftOptions(), hook)
+        draft, used = draft_minutes(part, with_attendees(meeting, transcript), drafter, DraftOptions(), hook)
+        if topic is not None and minutes is not None:
+            old = minutes.topics[topic]
+            new = Topic(
+                title=old.title,
+                summary=[*draft.summary, *(p for t in draft.topics for p in t.summary)],
+                decisions=[*(d for t in draft.topics for d in t.decisions), *draft.decisions],
+                action_items=[*(a for t in draft.topics for a in t.action_items), *draft.action_items],
+                span=old.span,
+            )
+            topics = [*minutes.topics[:topic], new, *minutes.topics[topic + 1 :]]
+            draft = replace(minutes, topics=topics, drafter=used)
         draft = replace(draft, meeting=meeting, source=minutes.source if minutes else None, drafter=used)
         self.edit({"op": "redraft", "minutes": draft.to_dict()}, version)
 

@@ -272,7 +272,9 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         version = int(body.get("version", -1))
         if version != meeting_editor.version:
             raise StaleEdit("the meeting changed in another tab or window: reload the page")
-        await run_in_threadpool(meeting_editor.redraft, str(body.get("drafter") or config.drafter))
+        topic = body.get("topic")
+        drafter = str(body.get("drafter") or config.drafter)
+        await run_in_threadpool(meeting_editor.redraft, drafter, int(topic) if topic is not None else None)
         return JSONResponse(await run_in_threadpool(meeting_editor.state))
 
     async def voice(request: Request) -> Response:

@@ -276,6 +276,14 @@ def test_minutes_items_are_added_reordered_deleted_redrafted_and_exported(proces
     saved(page)
     assert state_of(processed)["minutes"] == edited
 
+    page.locator(".topic").first.locator(".redraft-topic").click()  # one topic only
+    saved(page)
+    one = state_of(processed)["minutes"]
+    assert one["topics"][0]["title"] == edited["topics"][0]["title"] and one["summary"] == edited["summary"]
+    assert one["topics"][0]["summary"] and one["topics"][1:] == edited["topics"][1:]
+    page.click("#undo")
+    saved(page)
+
     for fmt, check in [("md", "# Weekly planning meeting"), ("json", '"schema": "minutes.minutes"')]:
         page.click(f".export-button[data-format={fmt}]")
         page.wait_for_selector(f"#export-result .written:text('.{fmt}')")

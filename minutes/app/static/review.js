@@ -348,7 +348,9 @@ function renderMinutes() {
     const title = el("input", {class: "topic-title", value: topic.title});
     title.addEventListener("change", () => setField(["topics"], t, "title", title.value));
     parts.push(el("div", {class: "topic card", "data-topic": t},
-      el("div", {class: "row"}, title, timeLink(topic.span ? [topic.span] : []), itemTools(["topics"], t, minutes.topics.length)),
+      el("div", {class: "row"}, title, timeLink(topic.span ? [topic.span] : []), itemTools(["topics"], t, minutes.topics.length),
+        topic.span ? el("button", {type: "button", class: "redraft-topic", text: "↻", title: T.redraft_topic,
+          "aria-label": T.redraft_topic, onclick: (event) => redraft(event.target, t)}) : null),
       pointList(topic.summary, ["topics", t, "summary"], T.summary),
       pointList(topic.decisions, ["topics", t, "decisions"], T.decisions),
       actionList(topic.action_items, ["topics", t, "action_items"])));
@@ -380,16 +382,19 @@ for (const button of document.querySelectorAll(".export-button")) {
   });
 }
 
-document.getElementById("redraft").addEventListener("click", async (event) => {
-  event.target.disabled = true;
-  event.target.textContent = T.drafting;
+async function redraft(button, topic) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = T.drafting;
   try {
-    apply(await send("redraft", {}), {transcript: false});
+    apply(await send("redraft", topic === undefined ? {} : {topic}), {transcript: false});
   } finally {
-    event.target.disabled = false;
-    event.target.textContent = T.redraft;
+    button.disabled = false;
+    button.textContent = label;
   }
-});
+}
+
+document.getElementById("redraft").addEventListener("click", (event) => redraft(event.target));
 
 document.addEventListener("keydown", (event) => {
   const inField = typing(event.target);
