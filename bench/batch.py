@@ -1,7 +1,11 @@
 """Batch throughput: `minutes batch` with 1 and 2 local workers and through Ray, against the plain sequential loop
 of `minutes transcribe`, on the same real recordings, in one run.
 
-    python bench/batch.py [--items ami:6,en] [--ray/--no-ray] [--json OUT]
+    python bench/batch.py [--items ami:5,en] [--long N:SECONDS] [--ray/--no-ray] [--json OUT]
+
+--long 4:120 replaces the items with 4 meeting-like recordings of 120 s, each the real clips (AMI, JFK, LibriVox)
+joined in a different rotation, so the per-file costs (VAD, language detection) weigh as they do in an archive of
+meetings rather than of short clips.
 
 Each system is a fresh `minutes` process on a fresh output folder (models loaded inside, as a user would run it):
 - sequential: `minutes transcribe DIR -o OUT --threads C` (one process, C = all cores, the loop before batch);
@@ -48,6 +52,41 @@ def recordings(spec: str) -> list[Path]:
         elif name == "vi":
             chosen += sorted(DATA.glob("vi_vivos_*.wav"))[: int(count or 30)]
     return chosen
+
+
+def long_recordings(spec: str, folder: Path) -> list[Path]:
+    """N recordings of about SECONDS each, joined from the real clips in a different rotation each (distinct
+    content, so the manifest does not take them for copies)."""
+    import numpy as np
+
+    from minutes.audio import SAMPLE_RATE, load
+
+    count, _, seconds = spec.partition(":")
+    clips = [load(f) for f in recordings("ami:12,en")]
+    gap = np.zeros(SAMPLE_RATE // 2, dtype=np.float32)
+    made = []
+    for n in range(int(count)):
+        parts: list[np.ndarray] = []
+        i = n * 3
+        while sum(len(p) for p in parts) < float(seconds) * SAMPLE_RATE:
+            parts += [clips[i % len(clips)], gap]
+            i += 1
+        made.append(write_wav(folder / f"meeting{n + 1:02d}.wav", np.concatenate(parts)))
+    return made
+
+
+def write_wav(path: Path, samples: object) -> Path:
+    import wave
+
+    import numpy as np
+
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")  # type: ignore[call-overload]
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(16000)
+        handle.writeframes(pcm.tobytes())
+    return path
 
 
 def audio_seconds(files: list[Path]) -> float:
@@ -115,22 +154,24 @@ def row(name: str, audio: float, wall: float, cpu: float, cores: int, extra: dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", default="ami:5,en", help="ami[:N], en, vi[:N], comma-separated")
+    parser.add_argument("--long", help="N:SECONDS: N meeting-like recordings joined from the clips, instead")
     parser.add_argument("--ray", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
-    files = recordings(args.items)
     cores = len(os.sched_getaffinity(0))
     info = machine(cores)
-    audio = audio_seconds(files)
     print(header(info))
-    print(f"{len(files)} recordings, {audio:.0f} s of audio ({audio / 3600:.3f} h), {cores} cores\n")
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch_name:
         scratch = Path(scratch_name)
         source = scratch / "archive"
         source.mkdir()
-        for f in files:
-            shutil.copy(f, source / f.name)
+        if args.long:
+            files = long_recordings(args.long, source)
+        else:
+            files = [Path(shutil.copy(f, source / f.name)) for f in recordings(args.items)]
+        audio = audio_seconds(files)
+        print(f"{len(files)} recordings, {audio:.0f} s of audio ({audio / 3600:.3f} h), {cores} cores\n")
 
         out = scratch / "sequential"
         wall, cpu, _ = timed([*MINUTES, "transcribe", str(source), "-o", str(out), "-f", "txt,json", "-q",
@@ -170,7 +211,8 @@ def main() -> None:
     info["load_average_end"] = round(os.getloadavg()[0], 2)
     print(f"\nload average: {info['load_average_start']} at start, {info['load_average_end']} at the end")
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "audio_seconds": audio, "results": results}, indent=2))
+        summary = {"machine": info, "recordings": len(files), "audio_seconds": audio, "results": results}
+        args.json.write_text(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

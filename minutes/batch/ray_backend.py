@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -59,6 +60,28 @@ class RayWorker:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def check_address(address: str) -> str | None:
+    """The cluster's host, once a TCP connection to it worked: Ray itself retries an absent cluster for minutes.
+    Called before planning too, so a wrong address is one line before an archive is hashed."""
+    if address == "auto":
+        return None
+    parsed = urlparse(f"//{address.removeprefix('ray://')}")
+    try:
+        host, port = parsed.hostname, parsed.port
+    except ValueError:
+        host = port = None
+    if not host or not port:
+        raise UsageError(f"--ray {address}: give the cluster's HOST:PORT (as `ray start` printed) or auto")
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        raise MinutesError(
+            f"cannot connect to the Ray cluster at {address} ({exc.strerror or exc}): start it with "
+            "`ray start --head` or give its address (host:port)"
+        ) from None
+    return host
+
+
 @dataclass
 class Actor:
     name: str
@@ -79,14 +102,17 @@ class RayPool:
     failed_starts: int = 0
 
     def connect(self) -> Any:
+        kwargs: dict[str, Any] = {"address": self.address, "log_to_driver": False, "logging_level": "ERROR"}
+        host = check_address(self.address)
+        if host in LOOPBACK:
+            # A one-machine cluster on loopback: without this Ray swaps 127.0.0.1 for the machine's outward address
+            # (read when ray is imported), and this driver would look for the cluster where it is not.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+            kwargs["_node_ip_address"] = "127.0.0.1"
         try:
             import ray
         except ImportError:
             raise UsageError("--ray needs Ray, an optional extra: pip install 'minutes[ray]'") from None
-        kwargs: dict[str, Any] = {"address": self.address, "log_to_driver": False, "logging_level": "ERROR"}
-        host = urlparse(f"//{self.address}").hostname if self.address != "auto" else None
-        if host in LOOPBACK:
-            kwargs["_node_ip_address"] = "127.0.0.1"  # a cluster bound to loopback: this driver is local too
         try:
             ray.init(**kwargs)
         except (ConnectionError, RuntimeError, ValueError) as exc:

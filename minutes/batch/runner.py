@@ -147,6 +147,10 @@ def run_batch(
     if not sources:
         raise UsageError("no recordings given: minutes batch SOURCE... --out DIR")
     check_writable(out_dir)
+    if ray_address:
+        from minutes.batch.ray_backend import check_address
+
+        check_address(ray_address)
     settings = resolve_settings(settings)
     backend = "ray" if ray_address else "local"
     if ray_address:  # actors are placed by Ray: one per `threads` CPUs of the cluster

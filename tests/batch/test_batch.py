@@ -149,8 +149,9 @@ def test_a_worker_killed_mid_file_loses_only_that_file(data, tmp_path, base_mode
         row = manifest_rows(out).get("en_jfk.wav")  # longest first: the first file handed out
         return int(row["worker"].split(":")[1]) if row and row["status"] == "running" else None
 
-    wait_for(lambda: busy_worker() is not None, 600, "the worker to start on en_jfk.wav", proc)
-    os.kill(busy_worker() or 0, signal.SIGKILL)
+    pids: list[int] = []
+    wait_for(lambda: pids.append(busy_worker() or 0) or pids[-1] > 0, 600, "the worker on en_jfk.wav", proc)
+    os.kill(pids[-1], signal.SIGKILL)
     _, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr
     assert "killed by signal 9" in stderr and "Traceback" not in stderr

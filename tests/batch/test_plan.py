@@ -138,6 +138,8 @@ def test_workers_and_threads_never_oversubscribe_the_cores():
         (["/nonexistent/archive", "--out", "{tmp}"], "no such file or folder: /nonexistent/archive"),
         (["{tmp}", "--out", "{tmp}", "--model", "huge-v9"], "huge-v9"),
         (["{tmp}", "--out", "{tmp}", "-f", "docx"], "unknown output format"),
+        (["{tmp}", "--out", "{tmp}", "--ray", "127.0.0.1:1"], "cannot connect to the Ray cluster at 127.0.0.1:1"),
+        (["{tmp}", "--out", "{tmp}", "--ray", "nonsense"], "give the cluster's HOST:PORT"),
     ],
 )
 def test_bad_usage_is_one_line(args, fragment, tmp_path):
