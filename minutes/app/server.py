@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from minutes.app import i18n
 from minutes.app.editor import MeetingEditor, StaleEdit
 from minutes.app.jobs import STAGES, Processor
+from minutes.app.recording import LiveRecording, input_devices
 from minutes.app.store import (
     FAILED,
     PROCESSING,
@@ -79,7 +80,9 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         if record.status in (QUEUED, PROCESSING):
             record.status, record.error = FAILED, "the app was closed while this meeting was processed: process again"
             store.save(record)
+    recover_sessions(store)
     processor = Processor(store, transcribe or default_transcribe(config), drafter=config.drafter)
+    live: dict[str, Any] = {}  # the recording in progress, and the live transcriber kept loaded
     editors: dict[str, MeetingEditor] = {}
     processor.on_ready = lambda meeting_id: editors.pop(meeting_id, None)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
@@ -108,6 +111,10 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
 
     async def new(request: Request) -> Response:
         return page(request, "new.html", max_upload=config.max_upload)
+
+    async def record_page(request: Request) -> Response:
+        devices = await run_in_threadpool(input_devices)
+        return page(request, "record.html", devices=devices)
 
     async def meeting(request: Request) -> Response:
         record = store.get(request.path_params["id"])
@@ -283,6 +290,53 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         profile = await run_in_threadpool(meeting_editor.save_voice, str(body.get("speaker", "")))
         return JSONResponse({"name": profile.name, "seconds": profile.seconds})
 
+    # -- recording from a microphone ----------------------------------------------------------------------------
+
+    async def record_start(request: Request) -> Response:
+        current = live.get("recording")
+        if current is not None and current.running:
+            return error(409, "a recording is already running: stop it first")
+        body = await json_body(request)
+        from minutes.transcribe import Transcriber, check_language
+
+        language = check_language(str(body.get("language") or "auto"))
+        device = body.get("device")
+        device = int(device) if isinstance(device, int) or str(device or "").isdigit() else (device or None)
+        if "transcriber" not in live:  # loaded once, kept for the next recording
+            live["transcriber"] = await run_in_threadpool(Transcriber, config.model, threads=config.threads)
+        recording = LiveRecording(store.root, device, str(body.get("title") or ""), language, live["transcriber"])
+        folder = await run_in_threadpool(recording.start)
+        live["recording"] = recording
+        return JSONResponse({"session": folder.name}, status_code=201)
+
+    async def record_state(request: Request) -> Response:
+        recording = live.get("recording")
+        return JSONResponse(recording.view() if recording else {"running": False})
+
+    async def record_pause(request: Request) -> Response:
+        recording = live.get("recording")
+        if recording is None or not recording.running:
+            return error(409, "nothing is being recorded")
+        return JSONResponse({"paused": recording.toggle_pause()})
+
+    async def record_stop(request: Request) -> Response:
+        """Stop; the session folder becomes a meeting, processed like an opened recording unless told not to."""
+        recording = live.get("recording")
+        if recording is None:
+            return error(409, "nothing is being recorded")
+        body = await json_body(request)
+        folder = await run_in_threadpool(recording.stop)
+        live.pop("recording", None)
+        store.list()  # adopts the finished session folder
+        record = store.get(folder.name)
+        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        record.info = {k: v for k, v in details.items() if k in MEETING_FIELDS and v}
+        record.title = str(details.get("title") or record.title)
+        store.save(record)
+        if body.get("process", True):
+            processor.submit(record.id)
+        return JSONResponse({"id": record.id, "error": recording.error})
+
     async def export(request: Request) -> Response:
         body = await json_body(request)
         meeting_editor = editor(request.path_params["id"])
@@ -296,6 +350,11 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
     routes = [
         Route("/", home),
         Route("/new", new),
+        Route("/record", record_page),
+        Route("/api/record", record_state),
+        Route("/api/record/start", record_start, methods=["POST"]),
+        Route("/api/record/pause", record_pause, methods=["POST"]),
+        Route("/api/record/stop", record_stop, methods=["POST"]),
         Route("/m/{id}", meeting),
         Route("/lang/{code}", language),
         Route("/api/meetings", meetings),
@@ -326,6 +385,16 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
     app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.store, app.state.processor = store, processor
     return app
+
+
+def recover_sessions(store: MeetingStore) -> None:
+    """Recordings a crash left as segments (the app killed mid-meeting): joined into recording.wav, as
+    `minutes recover` does, so they appear in the list. One that cannot be joined is left for `minutes recover`."""
+    from minutes.capture.recover import recover, unfinished
+
+    for session in unfinished(store.root):
+        with contextlib.suppress(MinutesError, OSError):
+            recover(session)
 
 
 async def json_body(request: Request) -> dict[str, Any]:
