@@ -46,7 +46,8 @@ HERE = Path(__file__).parent
 MEETING_FIELDS = ("title", "date", "start_time", "end_time", "place", "chair", "secretary", "attendees")
 TEMPLATES = ("auto", "general", "bien-ban", USER_TEMPLATE)
 # What the browser may call a recording; anything else is refused before a byte is stored. The decoder decides.
-AUDIO_TYPES = ("audio/", "video/", "application/octet-stream", "application/ogg", "")
+AUDIO_TYPES = ("audio/", "video/")
+UNTYPED = ("", "application/octet-stream", "application/ogg")  # what browsers send for .opus, .mkv, ... too
 
 
 @dataclass
@@ -140,7 +141,7 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         """The recording as the raw request body (streamed to disk, never held in memory), then checked."""
         name = unquote(request.headers.get("x-filename", "recording")).replace("\\", "/").split("/")[-1]
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if not kind.startswith(AUDIO_TYPES):
+        if kind not in UNTYPED and not kind.startswith(AUDIO_TYPES):
             return error(415, f"{name} is not a recording ({kind}): choose an audio or video file")
         size = int(request.headers.get("content-length") or 0)
         if size > config.max_upload:

@@ -119,7 +119,7 @@ def test_oversize_and_non_audio_uploads_get_a_clear_message(tmp_path: Path):
         notes = tmp_path / "notes.txt"
         notes.write_text("agenda: budget, training\n")
         answer = upload(server, notes, content_type="text/plain")
-        assert answer.status == 415 and "not a recording" in answer.json()["error"]
+        assert answer.status == 415 and "notes.txt is not a recording (text/plain)" in answer.json()["error"]
         disguised = tmp_path / "notes.mp3"  # named like audio, is not: the decoder decides
         disguised.write_text("agenda: budget, training\n" * 100)
         answer = upload(server, disguised, content_type="audio/mpeg")
