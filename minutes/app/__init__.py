@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from minutes.app.security import Guard, bind_socket, check_bind
+from minutes.errors import UsageError
 
 DEFAULT_MEETINGS_DIR = Path.home() / "Minutes"
 
@@ -32,6 +33,14 @@ def serve(
 ) -> None:
     """Serve until interrupted. `announce` gets the URL (with the session token) once the port is bound."""
     check_bind(host, allow_remote)  # before anything is imported or bound
+    meetings_dir = meetings_dir.expanduser()
+    try:
+        meetings_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise UsageError(
+            f"cannot use {meetings_dir} as the meetings folder ({reason}): choose another with --meetings-dir"
+        ) from None
     import uvicorn
 
     from minutes.app.server import AppConfig, create_app

@@ -167,3 +167,12 @@ def test_with_allow_remote_the_token_and_origin_still_guard():
     assert reached == ["/x", "/x"]
     loopback = Guard(app, port=8000)
     assert loopback.host_allowed("127.0.0.1:8000") and not loopback.host_allowed("192.0.2.7:8000")
+
+
+def test_a_busy_port_or_an_unusable_folder_is_one_line(app_server: AppServer, tmp_path: Path):
+    port = app_server.base.rsplit(":", 1)[1]
+    assert_one_line_error(run("app", "--no-browser", "--port", port, "--meetings-dir", tmp_path / "m"), f":{port}")
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("x")
+    proc = run("app", "--no-browser", "--meetings-dir", not_a_folder)
+    assert_one_line_error(proc, "cannot use", "as the meetings folder", "--meetings-dir")
