@@ -28,6 +28,7 @@ LOCK_NAME = ".batch.lock"
 # estimate, not measured yet).
 # With headroom: an out-of-memory kill costs more than one worker fewer.
 RUNTIME_GB = 0.3
+DEFAULT_THREADS = 2
 DIARIZER_GB = 1.0
 
 
@@ -75,15 +76,18 @@ def available_gb() -> float:
 
 
 def choose_workers(workers: int | None, threads: int | None, per_worker_gb: float) -> tuple[int, int]:
-    """(workers, threads per worker): as many single-threaded workers as cores and memory allow, unless told.
+    """(workers, threads per worker): two-thread workers on every two cores, as many as memory allows, unless told.
 
-    One thread per worker gives the most audio per core (no synchronisation inside a decode; see
-    docs/BENCHMARKS.md); threads per worker are the cores shared out, never more in total than there are cores.
+    On the 2-core dev VM one worker of two threads and two of one thread gave the same audio per CPU second within
+    the noise (11.2 and 10.6, docs/BENCHMARKS.md), so the default takes the one that needs half the memory; more
+    threads than that per worker are not measured to pay (decoding batches of 8 chunks do not split finely). Workers
+    times threads never exceed the cores.
     """
     cores = cpu_count()
     if workers is None:
+        per_worker = threads or min(DEFAULT_THREADS, cores)
         by_memory = int(available_gb() // per_worker_gb)
-        workers = max(1, min(cores // (threads or 1), by_memory))
+        workers = max(1, min(cores // per_worker, by_memory))
     threads = threads or max(1, cores // workers)
     return workers, threads
 
