@@ -30,8 +30,9 @@ def hours(seconds: float) -> str:
 
 class AudioColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
-        if task.total is None:
-            return Text(task.fields.get("state", ""), style="dim")
+        state = task.fields.get("state", "busy")
+        if state != "busy" or task.total is None:
+            return Text("" if state == "busy" else state, style="dim")
         return Text(f"{clock(task.completed)} / {clock(task.total)} audio", style="progress.download")
 
 
@@ -92,10 +93,14 @@ class BatchDisplay:
         task = self.workers[name]
         if state == "busy" and file:
             self.progress.update(
-                task, description=f"  {name} · {Path(file).name}", completed=completed or 0.0, total=total or None
+                task,
+                description=f"  {name} · {Path(file).name}",
+                completed=completed or 0.0,
+                total=total or None,
+                state="busy",
             )
         else:
-            self.progress.update(task, description=f"  {name}", total=None, completed=0, state=state)
+            self.progress.update(task, description=f"  {name}", completed=0, state=state)
 
 
 def status_lines(out_dir: Path, summary: Summary) -> list[str]:

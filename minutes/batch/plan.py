@@ -8,6 +8,8 @@ audio are failed at once with the reason, without a worker.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +139,7 @@ def make_plan(manifest: Manifest, sources: list[Path], out_root: Path, settings:
 
 def make_task(record: FileRecord, out_root: Path, settings: BatchSettings) -> Task:
     out_dir = out_root / record.out_dir
+    remove_partial_writes(out_dir, record.stem)
     return Task(
         sha256=record.sha256,
         path=record.path,
@@ -158,3 +161,11 @@ def reusable_transcript(record: FileRecord, out_dir: Path, settings: BatchSettin
     except (OSError, ValueError, TypeError, KeyError):
         return None
     return text if provenance.get("transcript_key") == settings.transcript_key else None
+
+
+def remove_partial_writes(out_dir: Path, stem: str) -> None:
+    """Temp files a killed worker left mid-write (minutes.export writes `.NAME.RANDOM.tmp`, then renames): never an
+    output, only litter."""
+    with contextlib.suppress(OSError):
+        for leftover in out_dir.glob(f".{glob.escape(stem)}.*.tmp"):
+            leftover.unlink(missing_ok=True)
