@@ -967,7 +967,11 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
         if rewrite.first_person(item.task, cues.rules):
             continue  # "... it's been brought to my attention": a speaker talking about themselves, not a task
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
-        score = 2.0 * bool(due) + 1.5 * named + 1.0 * (len(used) > 1) + closing + 0.2 * min(s.n_words, 20) / 20
+        # someone named by another ("Sheila will send the figures", "Minh, can you ...") is handed the task;
+        # "I'll send it" is the speaker's own word, which free conversation is full of
+        handed_over = named and owner != names.get(s.speaker or "", s.speaker)
+        score = 2.0 * bool(due) + 1.5 * named + 1.0 * handed_over + 1.0 * (len(used) > 1) + closing
+        score += 0.2 * min(s.n_words, 20) / 20
         found.append((score, i, item, used))
     # a task needs more than a cue phrase and a doer: a due date, a reply taking it on, being said where the meeting
     # hands out work, or being handed to someone by name (on free conversation cue phrases alone are false alarms)

@@ -207,6 +207,18 @@ def test_a_doer_alone_makes_no_task():
     assert pick_actions(sentences, EN, {r: r for r in ROLES}, 500)
 
 
+def test_a_task_handed_to_someone_named_needs_nothing_more():
+    talk = [("Lan", f"The school roof has {n} leaks over the classrooms on the east side .") for n in range(9)]
+    names = {"Lan": "Lan", "Minh": "Minh"}
+    (tasks,) = pick_actions(
+        sentences_of([("Lan", "Sheila will send the figures to the ward office ."), *talk]), EN, names, 500
+    ).values()
+    assert [(item.owner, item.task) for item, _ in tasks] == [("Sheila", "Send the figures to the ward office.")]
+    assert not pick_actions(
+        sentences_of([("Lan", "I'll send the figures to the ward office ."), *talk]), EN, names, 500
+    )
+
+
 def test_what_is_done_there_and_then_is_no_task():
     assert done_in_meeting("Could you repeat the question?", EN)
     assert done_in_meeting("I'm gonna go and sit on my own.", EN)
