@@ -65,12 +65,15 @@ def default_transcribe(config: AppConfig) -> Any:
 
     def transcribe(path: Path, record: MeetingRecord, hook: Hook) -> Transcript:
         from minutes.pipeline import TranscriptPipeline
+        from minutes.speakers import ProfileStore
         from minutes.transcribe import TranscribeOptions, check_language
 
         options = TranscribeOptions(language=check_language(record.language))
         if "pipeline" not in loaded:
             loaded["pipeline"] = TranscriptPipeline.load(config.model, threads=config.threads, options=options)
-        return replace(loaded["pipeline"], transcribe_options=options).run(path, hook=hook)
+        # voice profiles read again for each meeting: one saved in the review names that voice from now on
+        profiles = ProfileStore().list() if loaded["pipeline"].diarizer is not None else []
+        return replace(loaded["pipeline"], transcribe_options=options, profiles=profiles).run(path, hook=hook)
 
     return transcribe
 
@@ -126,7 +129,7 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
     async def language(request: Request) -> Response:
         code = request.path_params["code"]
         target = request.query_params.get("next", "/")
-        target = target if target.startswith("/") and not target.startswith("//") else "/"
+        target = target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"  # no other site
         response = RedirectResponse(target, status_code=303)
         if code in i18n.LANGUAGES:
             response.set_cookie("minutes_lang", code, samesite="strict", httponly=True)

@@ -35,6 +35,9 @@ def test_without_the_token_nothing_is_served_or_changed(app_server: AppServer):
     assert app_server.token in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     page = app_server.request("GET", "/")
     assert page.status == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+    for elsewhere in ["//evil.example/", "/%5Cevil.example/", "https://evil.example/"]:  # the language switch
+        assert app_server.request("GET", f"/lang/vi?next={elsewhere}").headers["location"] == "/"
+    assert app_server.request("GET", "/lang/vi?next=/new").headers["location"] == "/new"
 
 
 def test_a_foreign_origin_or_host_changes_nothing(app_server: AppServer):
@@ -134,6 +137,7 @@ def test_oversize_and_non_audio_uploads_get_a_clear_message(tmp_path: Path):
 def test_with_allow_remote_the_token_and_origin_still_guard():
     """The Guard alone (no socket: tests stay on loopback) as `--host 0.0.0.0 --allow-remote` sets it up."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from minutes.app.security import Guard
 
@@ -156,7 +160,9 @@ def test_with_allow_remote_the_token_and_origin_still_guard():
         async def send(message):
             sent.append(message)
 
-        asyncio.run(guard(scope, None, send))
+        # in a thread of its own: Playwright's sync API may hold this thread's event loop
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, guard(scope, None, send)).result()
         return sent[0]["status"]
 
     assert call("GET", "192.0.2.7:8000") == 200  # reached by the machine's LAN address
