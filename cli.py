@@ -854,12 +854,12 @@ def ask(
 @app.command("app")
 def app_command(
     meetings_dir: Annotated[
-        Path | None, typer.Option(help="Where meetings are kept [default: ~/Minutes, or MINUTES_MEETINGS_DIR].")
+        Path | None, typer.Option(help="Where meetings are kept (default: ~/Minutes, or MINUTES_MEETINGS_DIR).")
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on (this machine only unless --allow-remote).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port [default: a free one].")] = 0,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: a free one).")] = 0,
     allow_remote: Annotated[
         bool, typer.Option(help="Allow a non-loopback --host: other machines may connect.")
     ] = False,
