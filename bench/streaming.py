@@ -15,7 +15,9 @@ behind: jump to the newest audio), so the figures are those of the live view. On
 the wall clock measures the sharing; `--clock cpu` advances audio time with this process's CPU time instead (see
 `Clock`), an estimate of a laptop whose cores are ours.
 
-`--set encoder_padding_seconds=30` gives faster-whisper's full 30 s encoder window, the baseline of the fitted one.
+`--set encoder_padding_seconds=30` gives faster-whisper's full 30 s encoder window, the baseline of the fitted one;
+`--set pause_context_seconds=0` cuts the buffer after the last committed word at every pause (no context carried
+across pauses, the behaviour before 2026-12-01).
 
 Reported:
 - latency: for each committed word, the time of its commit minus the time its end was spoken (median, p90, max);
