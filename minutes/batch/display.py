@@ -57,6 +57,7 @@ class BatchDisplay:
             disable=quiet or not console.is_terminal,
         )
         self.batch: TaskID | None = None
+        self.scan: TaskID | None = None
         self.workers: dict[str, TaskID] = {}
 
     def __enter__(self) -> BatchDisplay:
@@ -68,6 +69,9 @@ class BatchDisplay:
 
     def __call__(self, step: str, *, completed: float | None = None, total: float | None = None, **info: Any) -> None:
         if step == "batch":
+            if self.scan is not None:
+                self.progress.remove_task(self.scan)
+                self.scan = None
             done, files, failed = info.get("files_done", 0), info.get("files_total", 0), info.get("failed", 0)
             description = f"{done}/{files} files" + (f", {failed} failed" if failed else "")
             elapsed = info.get("elapsed") or 0.0
@@ -76,6 +80,10 @@ class BatchDisplay:
             if self.batch is None:
                 self.batch = self.progress.add_task(description, total=total or None, eta=eta)
             self.progress.update(self.batch, description=description, completed=completed, total=total, eta=eta)
+        elif step == "scan":  # hashing and probing the recordings, before any work
+            if self.scan is None:
+                self.scan = self.progress.add_task("scanning", total=total, state="")
+            self.progress.update(self.scan, description=f"scanning {int(completed or 0)}/{total} files")
         elif step == "worker":
             self.worker(info["worker"], info.get("state", ""), info.get("file"), completed, total)
         elif step == "failed":

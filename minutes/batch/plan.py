@@ -19,6 +19,7 @@ from minutes.batch import AUDIO_EXTENSIONS
 from minutes.batch.manifest import FileRecord, Manifest
 from minutes.batch.work import BatchSettings, Task
 from minutes.errors import MinutesError, UsageError
+from minutes.hooks import Hook, null_hook
 from minutes.model import Transcript
 
 
@@ -83,16 +84,33 @@ def probe_reason(path: Path) -> tuple[float | None, str | None]:
         return None, " ".join(str(exc).split())
 
 
-def make_plan(manifest: Manifest, sources: list[Path], out_root: Path, settings: BatchSettings, retry: bool) -> Plan:
+def make_plan(
+    manifest: Manifest,
+    sources: list[Path],
+    out_root: Path,
+    settings: BatchSettings,
+    retry: bool,
+    hook: Hook = null_hook,
+) -> Plan:
     plan = Plan()
     seen: dict[str, Path] = {}
     todo: list[FileRecord] = []
     manifest.release_running("interrupted")  # a killed run's files: pending again, done whole
-    for path, root in find_recordings(sources):
+    found = find_recordings(sources)
+    for index, (path, root) in enumerate(found):
+        hook("scan", completed=index, total=len(found))
         try:
             sha = content_hash(manifest, path)
-        except OSError as exc:
-            raise MinutesError(f"cannot read {path} ({exc.strerror or exc}): check its permissions") from None
+        except OSError as exc:  # unreadable: failed on its own (keyed by path, having no content), the batch goes on
+            sha = hashlib.sha256(f"unreadable:{path.resolve()}".encode()).hexdigest()
+            reason = f"cannot read {path} ({(exc.strerror or str(exc)).lower()}): check the file and its permissions"
+            if manifest.get(sha) is None:
+                out_dir, stem = output_place(manifest, path, root, sha)
+                manifest.add(FileRecord(sha, str(path), 0, None, "failed", reason, out_dir, stem))
+            else:
+                manifest.set_status(sha, "failed", reason)
+            plan.failed_now.append(FileRecord(sha, str(path), 0, None, "failed", reason, ".", path.stem))
+            continue
         if sha in seen:
             plan.duplicates.append((path, seen[sha]))
             continue
@@ -114,9 +132,10 @@ def make_plan(manifest: Manifest, sources: list[Path], out_root: Path, settings:
             manifest.seen_at(sha, str(path))  # moved or renamed: same recording
             record.path = str(path)
         if record.status == "done":
-            if record.transcript_key == settings.transcript_key and record.export_key == settings.export_key:
+            same = record.transcript_key == settings.transcript_key and record.export_key == settings.export_key
+            if same and outputs_present(out_root / record.out_dir, record.outputs):
                 plan.already_done += 1
-                continue
+                continue  # else settings changed, or outputs were deleted: made again (from the transcript if kept)
         elif record.status == "failed":
             if not retry:
                 plan.failed_before += 1
@@ -135,6 +154,10 @@ def make_plan(manifest: Manifest, sources: list[Path], out_root: Path, settings:
             plan.missing += 1
     plan.tasks = sorted((make_task(r, out_root, settings) for r in todo), key=lambda t: (-(t.duration or 0.0), t.path))
     return plan
+
+
+def outputs_present(out_dir: Path, names: list[str]) -> bool:
+    return all((out_dir / name).is_file() for name in names)
 
 
 def make_task(record: FileRecord, out_root: Path, settings: BatchSettings) -> Task:

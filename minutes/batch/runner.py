@@ -166,8 +166,7 @@ def run_batch(
     with batch_lock(out_dir):
         manifest = Manifest.open(out_dir)
         try:
-            hook("stage", name="scanning")
-            plan = make_plan(manifest, [Path(s) for s in sources], out_dir, settings, retry_failed)
+            plan = make_plan(manifest, [Path(s) for s in sources], out_dir, settings, retry_failed, hook)
             report = BatchReport(plan, workers=n_workers, threads=n_threads, backend=backend)
             run_id = manifest.start_run(backend, n_workers, n_threads, settings.to_dict())
             tracker = Tracker(manifest, settings, run_id, plan.tasks, hook)

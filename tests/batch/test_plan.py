@@ -148,3 +148,34 @@ def test_bad_usage_is_one_line(args, fragment, tmp_path):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     proc = subprocess.run([*MINUTES, "batch", *args], capture_output=True, text=True, cwd=ROOT)
     assert_one_line_error(proc, fragment.replace("{tmp}", str(tmp_path)))
+
+
+def test_deleted_outputs_are_made_again(sources, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    manifest = Manifest.open(out)
+    (task,) = make_plan(manifest, [sources / "a"], out, SETTINGS, retry=False).tasks
+    finish(manifest, SETTINGS, task.sha256, Path(task.out_dir), task.stem)
+    assert make_plan(manifest, [sources / "a"], out, SETTINGS, retry=False).already_done == 1
+    (Path(task.out_dir) / "meeting.transcript.json").unlink()
+    (redo,) = make_plan(manifest, [sources / "a"], out, SETTINGS, retry=False).tasks
+    assert redo.sha256 == task.sha256 and redo.saved_transcript is None
+
+
+def test_an_unreadable_file_fails_alone(sources, tmp_path, monkeypatch):
+    import minutes.batch.plan as plan_module
+
+    real = plan_module.file_sha256
+
+    def refuse(path: Path) -> str:
+        if path.name == "copy-of-a.wav":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(plan_module, "file_sha256", refuse)
+    out = tmp_path / "out"
+    out.mkdir()
+    plan = make_plan(Manifest.open(out), [sources], out, SETTINGS, retry=False)
+    assert len(plan.tasks) == 2  # the readable recordings go on
+    (unreadable,) = [r for r in plan.failed_now if "copy-of-a" in r.path]
+    assert "cannot read" in (unreadable.reason or "") and "permission denied" in (unreadable.reason or "")
