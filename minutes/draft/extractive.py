@@ -391,7 +391,16 @@ def _is_name(token: str, cues: Cues) -> bool:
     word = _clean_token(token)
     if re.fullmatch(r"SPEAKER_\d+", word):
         return True
-    return bool(word) and word[0].isupper() and not word.isdigit() and word not in cues.not_names
+    if not word or not word[0].isupper() or word.isdigit() or word in cues.not_names:
+        return False
+    # a capital that only opens a sentence: "Has to be clear ...", "The will ...", "We're gonna ..."
+    return word.lower() not in _function_words(cues.rules)
+
+
+@lru_cache(maxsize=16)
+def _function_words(rules: Rules) -> frozenset[str]:
+    said = (*rules.first_person, *rules.second_person, *rules.disfluencies)
+    return rules.dangling | {nfc(w).lower().replace("’", "'") for w in said}
 
 
 def _name_run(tokens: list[str], cues: Cues, limit: int = 4, unit: bool = False) -> list[str]:
@@ -969,7 +978,7 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
         # someone named by another ("Sheila will send the figures", "Minh, can you ...") is handed the task;
         # "I'll send it" is the speaker's own word, which free conversation is full of
-        handed_over = named and owner != names.get(s.speaker or "", s.speaker)
+        handed_over = named and owner in people and owner != names.get(s.speaker or "", s.speaker)
         score = 2.0 * bool(due) + 1.5 * named + 1.0 * handed_over + 1.0 * (len(used) > 1) + closing
         score += 0.2 * min(s.n_words, 20) / 20
         found.append((score, i, item, used))

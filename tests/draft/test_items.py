@@ -209,7 +209,7 @@ def test_a_doer_alone_makes_no_task():
 
 def test_a_task_handed_to_someone_named_needs_nothing_more():
     talk = [("Lan", f"The school roof has {n} leaks over the classrooms on the east side .") for n in range(9)]
-    names = {"Lan": "Lan", "Minh": "Minh"}
+    names = {"Lan": "Lan", "Sheila": "Sheila"}  # Sheila is at the meeting (a speaker or attendee)
     (tasks,) = pick_actions(
         sentences_of([("Lan", "Sheila will send the figures to the ward office ."), *talk]), EN, names, 500
     ).values()
@@ -217,6 +217,15 @@ def test_a_task_handed_to_someone_named_needs_nothing_more():
     assert not pick_actions(
         sentences_of([("Lan", "I'll send the figures to the ward office ."), *talk]), EN, names, 500
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    # AMI TS3010c / IS1006c: a capital that only opens the sentence is no doer ("Has", "The", "Have")
+    ["Has to be clear that you can use the arrows .", "Have to go often on the web and look at the others ."],
+)
+def test_a_word_that_opens_a_sentence_is_no_name(text):
+    assert find_owner(sentences_of([("Marketing", text)]), 0, EN) == "Marketing"
 
 
 def test_what_is_done_there_and_then_is_no_task():
