@@ -189,7 +189,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--tools", type=Path, help="the folder with score.py and baseline.py")
     ap.add_argument("--no-baselines", action="store_true", help="our search only")
     ap.add_argument("--json", type=Path, help="write all figures here")
+    ap.add_argument(
+        "--partition",
+        action="store_true",
+        help="force the partitioned meaning search used above 50,000 units (to see what it costs in quality)",
+    )
     args = ap.parse_args(argv)
+    if args.partition:
+        from minutes.search import index as search_index
+
+        search_index.EXACT_UNITS = 0
     common = _common()
     split = args.split.resolve()
     score = load_tool("score", split, args.tools)

@@ -5,7 +5,8 @@
 Hours are counted at 150 spoken words a minute (the split's transcripts have no times). Vectors come from `--cache`
 (bench/search.py's e5 cache) where a text is in it, else a fixed pseudo-random unit vector per text: the time a query
 takes does not depend on the values. Reports the build time, the index size, the first query (loads the vectors), then
-the median / p95 of the split's questions (e5 query embedding excluded: bench/search.py reports it), and peak RSS.
+the median / p95 of the split's questions (e5 query embedding excluded: bench/search.py reports it), CPU time, each
+side alone, how much of the exact meaning-side ranking the partitioned search (above 50,000 units) keeps, and RSS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +51,35 @@ class ReplayEncoder:
 
     def query(self, text: str) -> np.ndarray:
         return self._vector("query", text)
+
+
+def _partition_agreement(index: Any, queries: list[str]) -> tuple[float, float] | None:
+    """Share of the exact meaning-side top 10 / top 100 that the partitioned search returns (None: no partition)."""
+    vectors = index._loaded()
+    partition = vectors.partition
+    if partition is None:
+        return None
+
+    def moments(ids: list[int]) -> list[tuple[str, int]]:
+        # the copies of a meeting are the same moment: compare (meeting, first unit) with the copy number dropped
+        rows = dict(
+            (pid, (m.split("#")[0], first))
+            for pid, m, first in index.conn.execute(
+                f"SELECT id, meeting_id, first FROM passages WHERE id IN ({','.join('?' * len(ids))})", ids
+            )
+        )
+        return list(dict.fromkeys(rows[i] for i in ids))
+
+    at10, at100 = [], []
+    for q in queries:
+        vector = index.encoder.query(q)
+        found = moments(index.dense(q, vector=vector)[0])
+        vectors.partition = None  # the same vectors, every unit scored
+        exact = moments(index.dense(q, vector=vector)[0])
+        vectors.partition = partition
+        at10.append(len(set(found) & set(exact[:10])) / max(1, len(exact[:10])))
+        at100.append(len(set(found) & set(exact)) / max(1, len(exact)))
+    return float(np.mean(at10)), float(np.mean(at100))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -83,11 +114,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         t = time.perf_counter()
         index.search(queries[0])
         first = time.perf_counter() - t
-        times = []
+        times, cpu = [], time.process_time()
         for q in queries[: args.queries]:
             t = time.perf_counter()
             index.search(q)
             times.append(1000 * (time.perf_counter() - t))
+        cpu = time.process_time() - cpu
+        sides = {"words": [], "meaning": []}
+        for q in queries[: args.queries]:
+            t = time.perf_counter()
+            index.lexical(q)
+            sides["words"].append(1000 * (time.perf_counter() - t))
+            t = time.perf_counter()
+            index.dense(q)
+            sides["meaning"].append(1000 * (time.perf_counter() - t))
+        agreement = _partition_agreement(index, queries[: args.queries])
     units = sum(len(m.units) for m in meetings) * copies
     print(common.header(info))
     print(
@@ -96,9 +137,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print(f"- first query (loads the vectors): {first:.1f} s")
     print(
-        f"- {len(times)} queries: {statistics.median(times):.0f} ms median, {np.percentile(times, 95):.0f} ms p95; "
-        f"peak RSS {common.peak_rss_mb():.0f} MB"
+        f"- {len(times)} queries: {statistics.median(times):.0f} ms median, {np.percentile(times, 95):.0f} ms p95 "
+        f"({1000 * cpu / len(times):.0f} ms CPU per query on average); peak RSS {common.peak_rss_mb():.0f} MB"
     )
+    for side, ms in sides.items():
+        print(f"  - {side} side alone: {statistics.median(ms):.0f} ms median, {np.percentile(ms, 95):.0f} ms p95")
+    if agreement is not None:
+        print(
+            f"- partitioned meaning search vs scoring every unit: {agreement[0]:.1%} of the exact top 10 moments "
+            f"found, {agreement[1]:.1%} of the top 100 (copies of a meeting count as one moment)"
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,11 @@ RRF_K = 60
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
 PHRASES = True  # adjacent query words also asked for as a phrase
-GAP = 2  # hits closer than this many units to a better hit of the same meeting are the same moment
+# Words (and word pairs) said in more than this share of the passages are left out of the word query: BM25 gives
+# them almost no weight (none above one half) while FTS5 would score every passage that says them.
+COMMON_SHARE = 0.2
+NEIGHBOUR_WEIGHT = 0.2  # a passage's meaning score plus this times the better of its two neighbours' (same meeting)
+GAP = 4  # hits closer than this many units to a better hit of the same meeting are the same moment
 MAX_WEIGHT = 0.85  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_WEIGHT) * mean of units
 # Above this many units (about 35 hours of meetings) the meaning side probes a coarse partition instead of scoring
 # every unit: the lists nearest the query covering PROBE_SHARE of the units, whose PROBE_UNITS closest units
@@ -133,9 +137,21 @@ class Hit:
         return list(dict.fromkeys(s for s, _ in self.units if s))
 
 
-def fts_query(query: str) -> str | None:
-    """An FTS5 OR-query over both columns: the words as typed, and folded for the folded column.
+def _fuse(rankings: list[tuple[float, list[int]]]) -> dict[int, float]:
+    """Reciprocal rank fusion: each ranking adds weight / (RRF_K + rank) to the passages it holds."""
+    fused: dict[int, float] = {}
+    for weight, ranking in rankings:
+        for rank, pid in enumerate(ranking):
+            fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
+    return fused
 
+
+def fts_query(query: str, common: Callable[[str], bool] | None = None) -> str | None:
+    """An FTS5 OR-query: every word folded against the folded column, and the words typed with diacritics also as
+    typed against the text column, so the exact spelling ranks first ("đá" above "đã").
+
+    A word without diacritics is asked only of the folded column: in the text column it would match the same
+    tokens again (English) and only double every score, which orders nothing differently but costs twice the time.
     Adjacent query words are also asked for as a phrase, so "remote control" or "ngân sách" (a Vietnamese word is
     often two written syllables) ranks passages that say them together above those that say them apart.
     """
@@ -143,9 +159,15 @@ def fts_query(query: str) -> str | None:
     if not terms:
         return None
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(terms)] if PHRASES else []
-    typed = " OR ".join(f'"{w}"' for w in [*terms, *pairs])
-    folded = " OR ".join(dict.fromkeys(f'"{fold(w)}"' for w in [*terms, *pairs]))
-    return f"text : ({typed}) OR folded : ({folded})"
+    phrases = list(dict.fromkeys([*terms, *pairs]))
+    if common is not None:
+        # a word said in most passages weighs almost nothing in BM25 yet makes FTS5 score every one of them
+        phrases = [w for w in phrases if not common(f'folded : "{fold(w)}"')]
+        if not phrases:
+            return None
+    folded = " OR ".join(dict.fromkeys(f'"{fold(w)}"' for w in phrases))
+    typed = " OR ".join(f'"{w}"' for w in phrases if w != fold(w))
+    return f"folded : ({folded})" + (f" OR text : ({typed})" if typed else "")
 
 
 class _Partition:
@@ -211,6 +233,9 @@ class _Vectors:
         step = np.arange(width)
         self.members = np.where(step < length[:, None], first[:, None] + step, first[:, None]).reshape(-1, width)
         self.count = length.astype(np.float32)
+        # passage i-1 is the window before passage i (ids follow the meeting's order as it was added)
+        meeting_of = [p[1] for p in passages]
+        self.same_as_previous = np.array([a == b for a, b in itertools.pairwise(meeting_of)], dtype=bool)
         self.last_top = np.zeros(len(passages), dtype=np.float32)
         self.partition: _Partition | None = None
         if len(self.units) > EXACT_UNITS:
@@ -270,6 +295,9 @@ class SearchIndex:
             if "kind" not in columns:  # an index from before minutes items were indexed: every unit is speech
                 self.conn.execute("ALTER TABLE units ADD COLUMN kind TEXT NOT NULL DEFAULT 'speech'")
         self._vectors: _Vectors | None = None
+        self._common_cache: dict[str, bool] = {}
+        self._common_generation = -1
+        self._passage_count = 0
         self._vectors_generation = -1
         self._lock = threading.Lock()
 
@@ -367,19 +395,41 @@ class SearchIndex:
 
     def lexical(self, query: str, filters: Filters = Filters(), limit: int | None = None) -> list[int]:
         """Passage ids, best first, by BM25 over the words (as typed or folded)."""
-        match = fts_query(query)
+        match = fts_query(query, self._common if COMMON_SHARE < 1 else None)
         if match is None:
             return []
         where, args = filters.sql()
+        join = " JOIN passages p ON p.id = f.rowid JOIN meetings m ON m.id = p.meeting_id" if filters else ""
         try:
             rows = self.conn.execute(
-                "SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN meetings m "
-                f"ON m.id = p.meeting_id WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts) LIMIT ?",
+                f"SELECT f.rowid FROM passages_fts f{join} WHERE passages_fts MATCH ? AND {where} "
+                "ORDER BY bm25(passages_fts) LIMIT ?",
                 [match, *args, limit or CANDIDATES],
             ).fetchall()
         except sqlite3.OperationalError:  # a query FTS5 cannot parse: the meaning side still answers
             return []
         return [r[0] for r in rows]
+
+    def _common(self, match: str) -> bool:
+        """Whether more than COMMON_SHARE of the passages match (counting stops there, so it stays cheap)."""
+        generation = self._generation()
+        if self._common_generation != generation:
+            self._common_cache = {}
+            self._passage_count = self.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+            self._common_generation = generation
+        if match not in self._common_cache:
+            cap = max(int(COMMON_SHARE * self._passage_count), 50)  # a small archive: every word counts
+            try:
+                n = self.conn.execute(
+                    "SELECT count(*) FROM (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
+                    (match, cap + 1),
+                ).fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            if len(self._common_cache) > 10_000:
+                self._common_cache.clear()
+            self._common_cache[match] = n > cap
+        return self._common_cache[match]
 
     def typed_share(self, query: str) -> float:
         """The share of the query's words found as typed, among those found at all (typed or folded).
@@ -406,11 +456,17 @@ class SearchIndex:
             return False
 
     def dense(
-        self, query: str, filters: Filters = Filters(), limit: int | None = None
+        self, query: str, filters: Filters = Filters(), limit: int | None = None, vector: np.ndarray | None = None
     ) -> tuple[list[int], dict[int, int]]:
         """Passage ids, best first, by meaning; and each one's best unit (offset within the passage)."""
         vectors = self._loaded()
-        scores, best = vectors.scores(self.encoder.query(query))
+        scores, best = vectors.scores(self.encoder.query(query) if vector is None else vector)
+        if NEIGHBOUR_WEIGHT and len(scores) > 1:
+            # an answer is seldom one passage long: a passage whose neighbours are close in meaning too ranks higher
+            finite = np.where(np.isfinite(scores), scores, 0.0)
+            before = np.concatenate([[0.0], np.where(vectors.same_as_previous, finite[:-1], 0.0)])
+            after = np.concatenate([np.where(vectors.same_as_previous, finite[1:], 0.0), [0.0]])
+            scores = scores + NEIGHBOUR_WEIGHT * np.maximum(before, after)
         if filters:
             where, args = filters.sql()
             allowed = {
@@ -432,12 +488,10 @@ class SearchIndex:
     def search(self, query: str, k: int = 10, filters: Filters = Filters(), diverse: bool = True) -> list[Hit]:
         """The k best passages by reciprocal-rank fusion of the word and meaning rankings."""
         lexical = self.lexical(query, filters)
-        dense, best = self.dense(query, filters)
-        fused: dict[int, float] = {}
-        dense_weight = DENSE_WEIGHT * self.typed_share(query)
-        for weight, ranking in ((LEXICAL_WEIGHT, lexical), (dense_weight, dense)):
-            for rank, pid in enumerate(ranking):
-                fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
+        vector = self.encoder.query(query)
+        dense, best = self.dense(query, filters, vector=vector)
+        similarity = self._loaded().last_top  # best-unit cosines with the question itself (minutes ask)
+        fused = _fuse([(LEXICAL_WEIGHT, lexical), (DENSE_WEIGHT * self.typed_share(query), dense)])
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         lex_rank = {pid: r for r, pid in enumerate(lexical)}
         dense_rank = {pid: r for r, pid in enumerate(dense)}
@@ -447,7 +501,7 @@ class SearchIndex:
             hit = self._hit(pid, fused[pid], best.get(pid))
             hit.lexical_rank, hit.dense_rank, hit.terms = lex_rank.get(pid), dense_rank.get(pid), terms
             vectors = self._loaded()
-            hit.similarity = float(vectors.last_top[vectors.row[pid]]) if pid in vectors.row else 0.0
+            hit.similarity = float(similarity[vectors.row[pid]]) if pid in vectors.row else 0.0
             # overlapping or adjacent windows are the same moment: keep the best of them
             if diverse and any(
                 h.meeting_id == hit.meeting_id
