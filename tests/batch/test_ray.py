@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -66,11 +68,12 @@ def descendants(pid: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory):
+def ray_cluster():
     if importlib_missing("ray"):
         missing("Ray is not installed: pip install -e '.[ray]' (.ci/run does)")
     ray_bin = str(Path(sys.executable).with_name("ray"))
-    temp = tmp_path_factory.mktemp("ray")
+    # Ray's Unix sockets live under the temp dir, and a socket path may not pass 107 bytes: a short folder
+    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     env = {**os.environ, **LOOPBACK_ENV, **FAST_HEALTH_CHECK}
     head_before = raylets()
     subprocess.run(
@@ -95,6 +98,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):
         yield address, worker.pop(), env
     finally:
         subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120, check=False)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def importlib_missing(name: str) -> bool:
