@@ -39,17 +39,17 @@ class Plan:
 
 def find_recordings(sources: list[Path]) -> list[tuple[Path, Path]]:
     """(recording, the source folder it was found under) for files as given and audio files under folders."""
-    found: list[tuple[Path, Path]] = []
+    found: dict[Path, tuple[Path, Path]] = {}  # by real path: overlapping sources give each file once
     for source in sources:
         if source.is_dir():
             for path in sorted(source.rglob("*")):
                 if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS:
-                    found.append((path, source))
+                    found.setdefault(path.resolve(), (path, source))
         elif source.is_file():
-            found.append((source, source.parent))
+            found.setdefault(source.resolve(), (source, source.parent))
         else:
             raise UsageError(f"no such file or folder: {source}")
-    return found
+    return list(found.values())
 
 
 def file_sha256(path: Path) -> str:

@@ -216,6 +216,7 @@ class RayPool:
         if not actor.ready:
             actor.ready = True
             load_seconds, rss, actor.node = value
+            actor.name = f"{actor.name}@{actor.node[:8]}"  # which node: the manifest says where each file ran
             tracker.worker_ready(actor.name, load_seconds, rss)
             return
         outcome, files = value

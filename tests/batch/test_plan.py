@@ -179,3 +179,10 @@ def test_an_unreadable_file_fails_alone(sources, tmp_path, monkeypatch):
     assert len(plan.tasks) == 2  # the readable recordings go on
     (unreadable,) = [r for r in plan.failed_now if "copy-of-a" in r.path]
     assert "cannot read" in (unreadable.reason or "") and "permission denied" in (unreadable.reason or "")
+
+
+def test_overlapping_sources_give_each_recording_once(sources, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    plan = make_plan(Manifest.open(out), [sources, sources / "a", sources / "a" / "meeting.wav"], out, SETTINGS, False)
+    assert len(plan.tasks) == 2 and [p.name for p, _ in plan.duplicates] == ["copy-of-a.wav"]

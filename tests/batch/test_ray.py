@@ -115,11 +115,15 @@ def test_a_batch_on_a_ray_cluster_survives_losing_a_node(archive, reference, ray
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
     )  # fmt: skip
 
-    def both_busy() -> bool:  # one actor per node, each holding a file: the worker node's actor has one
-        return sum(r["status"] == "running" for r in manifest_rows(out).values()) == 2
+    args = Path(f"/proc/{worker_raylet}/cmdline").read_bytes().split(b"\0")
+    node = next(a.split(b"=", 1)[1].decode() for a in args if a.startswith(b"--node_id="))
+
+    def worker_node_busy() -> bool:  # actors are named ray<n>@<node>: the worker node's actor holds a file
+        rows = manifest_rows(out).values()
+        return any(r["status"] == "running" and (r["worker"] or "").endswith(f"@{node[:8]}") for r in rows)
 
     try:
-        wait_for(both_busy, 600, "both actors busy", proc)
+        wait_for(worker_node_busy, 600, "the worker node's actor to hold a file", proc)
         for pid in [worker_raylet, *descendants(worker_raylet)]:  # the node, as a power cut would take it
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
