@@ -412,6 +412,14 @@ SEEK = """async (times) => {
   return results;
 }"""
 
+EDIT = """async (i) => {
+  const began = performance.now();
+  const words = state.transcript.segments[i].w.map((w) => w[0]).join("").trim().split(/\\s+/);
+  await edit({op: "text", seg: i, text: ["Kontum", ...words.slice(1)].join(" ")}, {minutes: false});
+  return {ms: performance.now() - began, redraw: window.minutesReview.renderMs,
+          text: document.querySelector(`.seg[data-i="${i}"] .w`).textContent};
+}"""
+
 
 def test_a_two_hour_meeting_opens_and_stays_responsive(processed: Any, browser: Any, tmp_path: Path):
     """Measured, not asserted (a shared 2-core machine): page open, a scripted scroll and seeks while playing.
@@ -441,6 +449,10 @@ def test_a_two_hour_meeting_opens_and_stays_responsive(processed: Any, browser: 
         for result in seeks:  # the highlighted word is the one under the playhead (or none, in a pause)
             assert result["start"] is None or result["start"] <= result["t"] + 0.3, result
         assert sum(r["start"] is not None for r in seeks) >= 10
+        # a correction on the long meeting: saved (fsynced), the state sent back, only that segment drawn again
+        page.evaluate("document.getElementById('player').pause()")
+        edited = page.evaluate(EDIT, n_segments // 2)
+        assert edited["text"] == "Kontum" and page.locator(".seg").count() == n_segments
         busy = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         figures = {
             "segments": n_segments,
@@ -453,6 +465,8 @@ def test_a_two_hour_meeting_opens_and_stays_responsive(processed: Any, browser: 
             "scroll_frame_mean_ms": round(scroll["mean"], 1),
             "seek_max_ms": round(max(r["ms"] for r in seeks), 1),
             "seek_mean_ms": round(sum(r["ms"] for r in seeks) / len(seeks), 1),
+            "edit_roundtrip_ms": round(edited["ms"]),
+            "edit_redraw_ms": round(edited["redraw"]),
             "renderer_task_s": round(busy.get("TaskDuration", 0), 2),
             "renderer_script_s": round(busy.get("ScriptDuration", 0), 2),
         }

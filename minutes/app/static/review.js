@@ -84,18 +84,39 @@ function segmentHtml(seg, i) {
     `<p class="text">${text}</p></div>`;
 }
 
+let drawn = []; // what each drawn segment was drawn from, so an edit redraws only what it changed
+let drawnSpeakers = "";
+
 function renderTranscript() {
   const began = performance.now();
   const segments = state.transcript.segments;
-  const scroll = transcriptBox.scrollTop;
-  transcriptBox.innerHTML = segments.map(segmentHtml).join("");
-  transcriptBox.scrollTop = scroll;
+  const keys = segments.map((seg) => JSON.stringify(seg));
+  const speakers = JSON.stringify(state.speakers); // colours follow the speakers' order
+  const changed = keys.map((key, i) => key !== drawn[i]);
+  if (keys.length === drawn.length && speakers === drawnSpeakers && transcriptBox.children.length === keys.length) {
+    changed.forEach((differs, i) => {
+      if (differs) redrawSegment(i);
+    });
+  } else {
+    const scroll = transcriptBox.scrollTop;
+    transcriptBox.innerHTML = segments.map(segmentHtml).join("");
+    transcriptBox.scrollTop = scroll;
+  }
+  drawn = keys;
+  drawnSpeakers = speakers;
   indexWords();
   window.minutesReview = {
+    ...(window.minutesReview || {}),
     renderMs: performance.now() - began,
     segments: segments.length,
     words: wordNodes.length,
   };
+}
+
+function redrawSegment(i) {
+  const holder = document.createElement("template");
+  holder.innerHTML = segmentHtml(state.transcript.segments[i], i);
+  transcriptBox.children[i].replaceWith(holder.content.firstElementChild);
 }
 
 function indexWords() {
@@ -163,7 +184,7 @@ function startEditing(segNode) {
   const area = el("textarea", {class: "seg-edit", rows: Math.max(2, Math.ceil(text.length / 70))});
   area.value = text;
   const save = async () => {
-    if (area.value.trim() === text.trim()) return renderTranscript();
+    if (area.value.trim() === text.trim()) return redrawSegment(i);
     await edit({op: "text", seg: i, text: area.value}, {minutes: false});
   };
   area.addEventListener("keydown", (event) => {
@@ -171,13 +192,13 @@ function startEditing(segNode) {
       event.preventDefault();
       save();
     } else if (event.key === "Escape") {
-      renderTranscript();
+      redrawSegment(i);
     }
   });
   const box = el("div", {class: "edit-box"}, area,
     el("div", {class: "row"},
       el("button", {type: "button", class: "primary save-edit", text: T.save, onclick: save}),
-      el("button", {type: "button", text: "✕", onclick: () => renderTranscript()})));
+      el("button", {type: "button", text: "✕", onclick: () => redrawSegment(i)})));
   segNode.querySelector(".text").replaceWith(box);
   area.focus();
 }
@@ -192,7 +213,7 @@ function chooseSpeaker(segNode) {
     let name = select.value;
     if (name === "\u0000new") name = window.prompt(T.speakers, "") || "";
     if (name && name !== seg.sp) await edit({op: "assign", seg: i, speaker: name}, {minutes: false});
-    else renderTranscript();
+    else redrawSegment(i);
   });
   segNode.querySelector(".who").replaceWith(select);
   select.focus();
