@@ -143,13 +143,15 @@ MAX_CLAIMS = 5
 _SYSTEM = {
     "en": (
         "You answer questions about meetings. Use ONLY the numbered passages from the meeting transcripts below. "
-        "Write the answer in English, as a few short sentences. Each sentence lists in `sources` the numbers of the "
-        "passages that say it. If the passages do not answer the question, return an empty list of sentences."
+        "Write the answer in English, in one to three short sentences of your own words (not copied speech). Each "
+        "sentence lists in `sources` the numbers of the passages that say it. If the passages do not answer the "
+        "question, return an empty list of sentences."
     ),
     "vi": (
         "Bạn trả lời câu hỏi về các cuộc họp. CHỈ dùng các đoạn trích biên bản được đánh số dưới đây. "
-        "Viết câu trả lời bằng tiếng Việt, vài câu ngắn. Mỗi câu ghi trong `sources` số của các đoạn trích nói điều "
-        "đó. Nếu các đoạn trích không trả lời được câu hỏi, trả về danh sách câu rỗng."
+        "Viết câu trả lời bằng tiếng Việt, một đến ba câu ngắn bằng lời của bạn (không chép nguyên lời nói). Mỗi câu "
+        "ghi trong `sources` số của các đoạn trích nói điều đó. Nếu các đoạn trích không trả lời được câu hỏi, trả "
+        "về danh sách câu rỗng."
     ),
 }
 
@@ -165,7 +167,7 @@ def answer_schema(n_passages: int) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "text": {"type": "string", "maxLength": 400},
+                        "text": {"type": "string", "maxLength": 300},
                         "sources": {
                             "type": "array",
                             "minItems": 1,
