@@ -19,7 +19,7 @@ from minutes.capture.session import slug
 from minutes.hooks import Hook, null_hook
 from minutes.model import Minutes, Transcript
 
-EXPORT_FORMATS = ("docx", "md", "json")
+EXPORT_FORMATS = ("docx", "md", "json", "notice")  # notice: the thông báo kết luận (.docx)
 
 
 class StaleEdit(EditError):
@@ -117,6 +117,10 @@ class MeetingEditor:
         for fmt in formats:
             if fmt not in EXPORT_FORMATS:
                 raise EditError(f"unknown export format {fmt!r}: choose {', '.join(EXPORT_FORMATS)}")
+            if fmt == "notice":  # the same minutes in the conclusion-notice layout, as `minutes run --notice`
+                path = self.store.file(self.record.id, f"{EXPORT}/{name}.thong-bao.docx")
+                written.append(write_minutes(minutes, "docx", path, template="thong-bao"))
+                continue
             path = self.store.file(self.record.id, f"{EXPORT}/{name}.{fmt}")
             template = choose_template(template_for(self.store, self.record), minutes.language)
             extra: dict[str, Any] = {"template": template, "transcript": transcript if appendix else None}

@@ -44,7 +44,7 @@ from minutes.model import Transcript
 
 HERE = Path(__file__).parent
 MEETING_FIELDS = ("title", "date", "start_time", "end_time", "place", "chair", "secretary", "attendees")
-TEMPLATES = ("auto", "general", "bien-ban", USER_TEMPLATE)
+TEMPLATES = ("auto", "general", "bien-ban", "thong-bao", USER_TEMPLATE)
 # What the browser may call a recording; anything else is refused before a byte is stored. The decoder decides.
 AUDIO_TYPES = ("audio/", "video/")
 UNTYPED = ("", "application/octet-stream", "application/ogg")  # what browsers send for .opus, .mkv, ... too
@@ -125,6 +125,18 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         if record.status == READY:
             return page(request, "review.html", meeting=listing(record))
         return page(request, "progress.html", meeting=listing(record), stages=STAGES)
+
+    async def search_page(request: Request) -> Response:
+        from minutes.app.search import find
+
+        query = request.query_params.get("q", "").strip()[:500]
+        hits, message = [], ""
+        if query:
+            try:
+                hits = await run_in_threadpool(find, store, query)
+            except FileNotFoundError:
+                message = i18n.TEXT[i18n.pick(request.cookies.get("minutes_lang"))]["search_no_index"]
+        return page(request, "search.html", query=query, hits=hits, message=message)
 
     async def language(request: Request) -> Response:
         code = request.path_params["code"]
@@ -360,6 +372,7 @@ def create_app(config: AppConfig, transcribe: Any = None) -> Starlette:
         Route("/api/record/pause", record_pause, methods=["POST"]),
         Route("/api/record/stop", record_stop, methods=["POST"]),
         Route("/m/{id}", meeting),
+        Route("/search", search_page),
         Route("/lang/{code}", language),
         Route("/api/meetings", meetings),
         Route("/api/upload", upload, methods=["POST"]),

@@ -197,3 +197,17 @@ def test_the_corrected_minutes_are_exported_in_the_meetings_own_template(tmp_pat
     assert path == store.folder(meeting) / "export" / "budget.docx"
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert "ỦY BAN NHÂN DÂN XÃ AN BÌNH" in text and "Lan said the estimate" in text and "SPEAKER_1" not in text
+
+
+def test_the_corrected_minutes_are_also_exported_as_the_conclusion_notice(tmp_path: Path):
+    import docx
+
+    store, meeting = meeting_folder(tmp_path)
+    editor = MeetingEditor(store, store.get(meeting))
+    editor.edit({"op": "rename", "from": "SPEAKER_2", "to": "Trần Văn Minh"}, 0)
+    (path,) = editor.export(["notice"])
+    assert path == store.folder(meeting) / "export" / "budget.thong-bao.docx"
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "THÔNG BÁO" in text + cells and "Trần Văn Minh" in text + cells and "SPEAKER_2" not in text + cells

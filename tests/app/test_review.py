@@ -476,3 +476,22 @@ def test_a_two_hour_meeting_opens_and_stays_responsive(processed: Any, browser: 
     finally:
         page.close()
         app.stop()
+
+
+def test_a_search_hit_opens_the_review_at_its_moment(processed: Any):
+    """The processed meeting went into the archive index (as `minutes run` does); the search box in the page header
+    finds it by a word of the recording, and its hit opens the review with the player at the passage."""
+    page = processed.page
+    page.goto(processed.server.url)
+    page.fill("#search-query", "contractor quote")
+    page.press("#search-query", "Enter")
+    page.wait_for_selector(".hit-link")
+    link = page.locator(".hit-link").first
+    href = link.get_attribute("href") or ""
+    assert href.startswith(f"/m/{processed.meeting}?t="), href
+    assert page.locator(".hit mark").count() >= 1
+    at = float(href.split("t=", 1)[1])
+    link.click()
+    page.wait_for_selector("body[data-ready='1']")
+    wait_until(page, f"Math.abs(document.getElementById('player').currentTime - {at}) < 0.1")
+    assert page.locator(".w.now").count() <= 1

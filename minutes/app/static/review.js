@@ -441,5 +441,14 @@ player.addEventListener("seeked", () => highlight(player.currentTime));
   apply(await api(`/api/meetings/${meetingId}/state`));
   window.minutesReview.loadMs = performance.now() - began;
   window.minutesReview.readyAt = performance.now(); // since navigation began
+  const at = Number(new URLSearchParams(location.search).get("t")); // a search hit's moment: /m/<id>?t=<seconds>
+  if (at > 0) {
+    const go = () => {
+      seek(at);
+      if (current >= 0) wordNodes[current].scrollIntoView({block: "center"});
+    };
+    if (player.readyState >= 1) go();
+    else player.addEventListener("loadedmetadata", go, {once: true});
+  }
   document.body.dataset.ready = "1";
 })();
