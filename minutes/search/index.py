@@ -43,8 +43,8 @@ MAX_WEIGHT = 0.85  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_W
 # every unit: the lists nearest the query covering PROBE_SHARE of the units, whose PROBE_UNITS closest units
 # bring their passages in to be scored exactly.
 EXACT_UNITS = 50_000
-PROBE_SHARE = 0.05
-PROBE_UNITS = 2_000
+PROBE_SHARE = 0.1
+PROBE_UNITS = 3_000
 
 # Words that carry no topic in a question to an archive ("what did they say about ..."): left out of the word
 # query, which keeps OR-queries from touching every passage. The meaning side still sees the whole question.
