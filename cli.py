@@ -768,6 +768,7 @@ def search(
                     "last": h.last,
                     "best": h.best,
                     "speakers": h.speakers,
+                    "kind": h.kind,
                     "text": "\n".join(f"{s}: {t}" if s else t for s, t in h.units),
                     "marked": "\n".join(mark(f"{s}: {t}" if s else t, h.terms, "**", "**") for s, t in h.units),
                     "score": round(h.score, 6),
@@ -780,7 +781,8 @@ def search(
             err.print("no passage found")
             raise typer.Exit(int(ExitCode.ERROR))
         for n, h in enumerate(hits, 1):
-            head = " · ".join(x for x in (h.title, h.date, _clock_or_turns(h), ", ".join(h.speakers)) if x)
+            kind = "" if h.kind == "speech" else f"minutes: {h.kind}"  # an item of the minutes, not speech
+            head = " · ".join(x for x in (h.title, h.date, _clock_or_turns(h), ", ".join(h.speakers), kind) if x)
             out.print(Text(f"{n}. {head}", style="bold"))
             for s, t in h.units:
                 line = Text("   " + (f"{s}: " if s else ""))
