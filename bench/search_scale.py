@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--hours", type=float, default=1000.0)
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--cache", type=Path)
+    ap.add_argument("--db", type=Path, help="keep the built archive here; an archive already there is reused")
     args = ap.parse_args(argv)
     here = str(Path(__file__).resolve().parent)
     sys.path.insert(0, here)
@@ -103,14 +104,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     encoder = ReplayEncoder(args.cache)
     info = common.machine(threads=1)
     with tempfile.TemporaryDirectory() as tmp:
-        index = SearchIndex(Path(tmp) / "index.sqlite", encoder=encoder)
+        db = args.db or Path(tmp) / "index.sqlite"
+        index = SearchIndex(db, encoder=encoder)
         t0 = time.perf_counter()
-        for copy in range(copies):
-            for m in meetings:
-                m.id = f"{m.id.split('#')[0]}#{copy}"
-                index.add(m)
+        if len(index.meetings()) != copies * len(meetings):
+            for copy in range(copies):
+                for m in meetings:
+                    m.id = f"{m.id.split('#')[0]}#{copy}"
+                    index.add(m)
         build = time.perf_counter() - t0
-        size_mb = sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6
+        size_mb = sum(f.stat().st_size for f in db.parent.glob(db.name + "*")) / 1e6
         t = time.perf_counter()
         index.search(queries[0])
         first = time.perf_counter() - t
