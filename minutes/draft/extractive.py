@@ -787,7 +787,9 @@ def speaker_names(sentences: Sequence[Sentence], meeting: MeetingInfo, cues: Cue
         if person and reply is not None:
             assign(sentences[reply].speaker or "", person)
     chair = match_person(meeting.chair, people) if meeting.chair else None
-    if chair and sentences[0].speaker:
+    # One voice label for a meeting of several people means the voices were not told apart (no diarization, or it
+    # merged them): naming that one voice after the chair would credit the chair with everything said.
+    if chair and sentences[0].speaker and (len(labels) > 1 or len(people) == 1):
         assign(sentences[0].speaker, chair)
     if len(unnamed) == 1 and len(people) == 1:
         assign(unnamed[0], people[0])

@@ -791,6 +791,15 @@ def test_anonymous_voices_get_attendee_names_from_the_meeting():
     assert speaker_names(sentences, MeetingInfo(), EN) == {}  # nothing to go on: the labels stay
 
 
+def test_one_voice_for_a_meeting_of_several_people_is_not_named_after_the_chair():
+    """Voices not told apart (no diarization, or one merged label): the chair did not say everything."""
+    sentences = sentences_of([("SPEAKER_1", "Good morning everyone, let's start."), ("SPEAKER_1", "I will call.")])
+    meeting = MeetingInfo(chair="Lan Nguyen", attendees=["Lan Nguyen", "Minh Tran", "David Le"])
+    assert speaker_names(sentences, meeting, EN) == {}
+    alone = MeetingInfo(chair="Lan Nguyen", attendees=["Lan Nguyen"])  # a one-person recording is hers
+    assert speaker_names(sentences, alone, EN) == {"SPEAKER_1": "Lan Nguyen"}
+
+
 FIRST_PERSON_EN = re.compile(r"\b(?:I|I'm|I've|I'll|I'd|me|my|we|we're|we've|we'll|us|our)\b", re.IGNORECASE)
 
 
