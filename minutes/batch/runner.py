@@ -23,11 +23,12 @@ from minutes.hooks import Hook, null_hook
 from minutes.transcribe import check_language, resolve_model
 
 LOCK_NAME = ".batch.lock"
-# Resident memory of one worker, from bench/batch.py: 0.43 GB with the base model (145 MB model.bin) transcribing,
-# so about twice the model file plus the runtime; 1 GB more for the diarizer and the drafter's embedding model (an
-# estimate, not measured yet).
-# With headroom: an out-of-memory kill costs more than one worker fewer.
-RUNTIME_GB = 0.3
+# Resident memory of one worker with the base model (145 MB model.bin): 0.43 GB on short clips, 0.6-0.8 GB on
+# 2-minute recordings (bench/batch.py), up to 1.1 GB on long ones (bench/asr.py: batched decoding holds 8 chunks'
+# beams). So the model file twice over plus 0.8 GB; 1 GB more for the diarizer and the drafter's embedding model
+# (an estimate from bench/minutes.py's 2 GB peak of the whole job). An out-of-memory kill costs more than one worker
+# fewer.
+RUNTIME_GB = 0.8
 DEFAULT_THREADS = 2
 DIARIZER_GB = 1.0
 
@@ -78,10 +79,10 @@ def available_gb() -> float:
 def choose_workers(workers: int | None, threads: int | None, per_worker_gb: float) -> tuple[int, int]:
     """(workers, threads per worker): two-thread workers on every two cores, as many as memory allows, unless told.
 
-    On the 2-core dev VM one worker of two threads and two of one thread gave the same audio per CPU second within
-    the noise (11.2 and 10.6, docs/BENCHMARKS.md), so the default takes the one that needs half the memory; more
-    threads than that per worker are not measured to pay (decoding batches of 8 chunks do not split finely). Workers
-    times threads never exceed the cores.
+    On the 2-core dev VM one worker of two threads did at least as well per CPU second as two of one thread (10.8
+    and 11.2 against 9.9 and 10.6 audio s per CPU s, docs/BENCHMARKS.md) with half the memory. Wider workers could
+    not be measured on 2 cores; on a big machine, many narrow workers keep the cores busy whatever one decode's
+    parallelism. Workers times threads never exceed the cores.
     """
     cores = cpu_count()
     if workers is None:
