@@ -1,6 +1,6 @@
 """Archive search: our index (words + meaning, fused) beside the BM25 baselines, on a retrieval split, in one run.
 
-    python bench/search.py SPLIT_DIR [--out preds.jsonl] [--cache DIR] [--meetings 'ES*,TS*'] [--json FILE]
+    python bench/search.py SPLIT_DIR [--out preds.jsonl] [--cache DIR] [--meetings 'ES*,TS*'] [--json F] [--partition]
 
 SPLIT_DIR is a folder in the format of ../shared/data/search/dev (its README): `meetings/<id>.json` (`{"id",
 "domain", "turns": [{"speaker", "text"}]}`) and `queries.jsonl`; the scorer (`score.py`) and the baselines

@@ -1,6 +1,6 @@
 """Search speed over a big archive: the split's real meetings repeated until they make HOURS of speech.
 
-    python bench/search_scale.py SPLIT_DIR [--hours 1000] [--queries 100] [--cache DIR]
+    python bench/search_scale.py SPLIT_DIR [--hours 1000] [--queries 100] [--cache DIR] [--db FILE]
 
 Hours are counted at 150 spoken words a minute (the split's transcripts have no times). Vectors come from `--cache`
 (bench/search.py's e5 cache) where a text is in it, else a fixed pseudo-random unit vector per text: the time a query

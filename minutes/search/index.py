@@ -222,7 +222,10 @@ class _Vectors:
         for n, (meeting_id, _) in enumerate(rows):
             offset.setdefault(meeting_id, n)  # a meeting's units are rows offset + idx (idx runs 0..n-1)
         del rows
-        passages = conn.execute("SELECT id, meeting_id, first, last FROM passages ORDER BY id").fetchall()
+        passages = conn.execute(
+            "SELECT p.id, p.meeting_id, p.first, p.last, u.kind FROM passages p JOIN units u "
+            "ON u.meeting_id = p.meeting_id AND u.idx = p.first ORDER BY p.id"
+        ).fetchall()
         self.ids = np.array([p[0] for p in passages], dtype=np.int64)
         self.row = {int(pid): row for row, pid in enumerate(self.ids)}
         first = np.array([offset[p[1]] + p[2] for p in passages], dtype=np.int64)
@@ -233,9 +236,12 @@ class _Vectors:
         step = np.arange(width)
         self.members = np.where(step < length[:, None], first[:, None] + step, first[:, None]).reshape(-1, width)
         self.count = length.astype(np.float32)
-        # passage i-1 is the window before passage i (ids follow the meeting's order as it was added)
-        meeting_of = [p[1] for p in passages]
-        self.same_as_previous = np.array([a == b for a, b in itertools.pairwise(meeting_of)], dtype=bool)
+        # passage i-1 is the window before passage i (ids follow the meeting's order as it was added); the minutes'
+        # items are passages of their own, no one's neighbours
+        speech_of = [(p[1], p[4] == SPEECH) for p in passages]
+        self.same_as_previous = np.array(
+            [a[0] == b[0] and a[1] and b[1] for a, b in itertools.pairwise(speech_of)], dtype=bool
+        )
         self.last_top = np.zeros(len(passages), dtype=np.float32)
         self.partition: _Partition | None = None
         if len(self.units) > EXACT_UNITS:
