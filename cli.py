@@ -270,7 +270,9 @@ def batch(
     diarize: Annotated[bool, typer.Option("--diarize/--no-diarize", help="Find who spoke when.")] = False,
     compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type.")] = "int8",
     drafter: Annotated[str, typer.Option(help="With --minutes: extractive, hybrid, llm, auto.")] = "extractive",
-    template: Annotated[str, typer.Option(help="With --minutes: auto, general, bien-ban, or a .docx.")] = "auto",
+    template: Annotated[
+        str, typer.Option(help="With --minutes: auto, general, bien-ban, thong-bao, or a .docx.")
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="With status: machine-readable output.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     show_traceback: Annotated[bool, typer.Option("--traceback", help="Show tracebacks of errors.")] = False,

@@ -127,13 +127,12 @@ def resolve_settings(settings: BatchSettings) -> BatchSettings:
     model_id = settings.model if settings.model and Path(settings.model).is_dir() else label
     formats = parse_formats(list(settings.formats))
     if settings.minutes:
+        from minutes.export.docx import BUILTIN_TEMPLATES, load_template
         from minutes.job import DRAFTERS
 
         if settings.drafter not in DRAFTERS:
             raise UsageError(f"unknown drafter {settings.drafter!r}: choose {', '.join(DRAFTERS)}")
-        if settings.template not in ("auto", "general", "bien-ban"):
-            from minutes.export.docx import load_template
-
+        if settings.template != "auto" and settings.template not in BUILTIN_TEMPLATES:
             load_template(settings.template)
     return replace(settings, model_id=str(model_id), formats=formats, language=check_language(settings.language))
 
