@@ -311,6 +311,7 @@ def _rules(code: str, data: dict) -> Rules:
     return Rules(
         language=code,
         disfluencies=tuple(nfc(w) for w in data.get("disfluencies", [])),
+        interjections=tuple(nfc(w) for w in data.get("interjections", [])),
         default_verb=nfc(report.get("default", "")),
         openers=tuple((nfc(a), nfc(b)) for a, b in report.get("openers", [])),
         pronouns=tuple((nfc(a), nfc(b)) for a, b in report.get("pronouns", [])),

@@ -33,6 +33,8 @@ class Rules:
 
     language: str
     disfluencies: tuple[str, ...] = ()
+    # words that open a spoken sentence before a comma and carry nothing ("Okay, the next item ..."): dropped there
+    interjections: tuple[str, ...] = ()
     default_verb: str = ""
     openers: tuple[tuple[str, str], ...] = ()
     pronouns: tuple[tuple[str, str], ...] = ()
@@ -50,6 +52,9 @@ class Rules:
             return re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)", re.IGNORECASE) if parts else None
 
         object.__setattr__(self, "_fillers", alternation(self.disfluencies))
+        opening = alternation(self.interjections)
+        leading = re.compile(rf"^(?:{opening.pattern}\s*,\s*)+", re.IGNORECASE) if opening else None
+        object.__setattr__(self, "_interjections", leading)
         object.__setattr__(self, "_first", alternation(self.first_person))
         object.__setattr__(self, "_second", alternation(self.second_person))
         openers = [(re.compile(rf"{_word_pattern(a)}(?!\w)", re.IGNORECASE), b) for a, b in self.openers]
@@ -77,6 +82,11 @@ def clean(text: str, rules: Rules) -> str:
     text = _SPACE_BEFORE.sub(r"\1", " ".join(text.split()))
     text = _PUNCT_RUN.sub(r"\1", text)
     text = re.sub(r"([,;:])(?=[.?!…])", "", text)
+    leading = rules._interjections  # type: ignore[attr-defined]
+    if leading is not None:
+        bare = leading.sub("", text.strip(" ,;:–—-"))
+        if bare != text.strip(" ,;:–—-") and bare:  # a sentence again, as the rest of the rewriting expects
+            text = bare[:1].upper() + bare[1:]
     return text.strip(" ,;:–—-")
 
 

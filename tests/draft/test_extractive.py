@@ -32,7 +32,7 @@ from minutes.draft.extractive import (
     topic_starts,
     written,
 )
-from minutes.draft.rewrite import reported
+from minutes.draft.rewrite import clean, reported
 from minutes.model import MeetingInfo, Minutes, Segment, Transcript, Word, nfc
 from tests.conftest import ROOT, join_clips, missing
 
@@ -846,3 +846,17 @@ def test_run_on_speech_without_a_break_is_cut_before_a_clause_start():
     transcript = Transcript("vi", 60.0, [Segment(0.0, 60.0, text)])
     first, second = split_sentences(transcript, (), VI.clause_breaks, most=32, soft=VI.clause_starts)
     assert first.text.endswith("tình trạng") and second.text.startswith("chúng ta")
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "written"),
+    [
+        ("en", "God, the next item is the staff training schedule.", "The next item is the staff training schedule."),
+        ("en", "Okay, so, we agreed on the budget.", "We agreed on the budget."),
+        ("en", "Good morning everyone.", "Good morning everyone."),  # no comma: a greeting, not an interjection
+        ("en", "So we will go with the rubber case.", "So we will go with the rubber case."),
+        ("vi", "Vâng, em xin báo cáo kết quả.", "Em xin báo cáo kết quả."),
+    ],
+)
+def test_an_empty_opening_word_before_a_comma_is_dropped(language: str, said: str, written: str):
+    assert clean(said, load_cues(language).rules) == written
