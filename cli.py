@@ -71,11 +71,9 @@ def _root(
 
 
 def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+    from minutes.export.common import short_clock
+
+    return "--:--" if seconds is None else short_clock(seconds)
 
 
 class AudioTimeColumn(ProgressColumn):

