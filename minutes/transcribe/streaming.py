@@ -18,6 +18,8 @@ The design follows whisper_streaming's OnlineASRProcessor (Macháček et al., 20
   its words are committed, so memory and decoding time stay flat however long the meeting lasts. At a short pause
   the last few seconds of committed speech stay in the buffer (`pause_context_seconds`): the next sentence is read
   with the end of the previous one, not on its own.
+- At a pause with words still unconfirmed, the buffer is read once more with a wider beam (`pause_beam_size`) and
+  the tail committed from that reading, instead of decoding the silence until two readings agree.
 - Silero VAD (faster-whisper's copy, state carried across chunks) gates decoding: audio with no speech is never
   decoded, which saves CPU in pauses and keeps Whisper from inventing text on silence.
 - The hallucination and loop guards of `guards.py` run on every hypothesis, so no flagged text is ever committed.
@@ -28,6 +30,7 @@ small `Backend` protocol, so tests drive the agreement logic with a fake one.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -83,9 +86,14 @@ class StreamingOptions:
     # apart (beam 3): WER 0.390 -> 0.319 on the first 15, 0.464 -> 0.304 on the other 15; sentences read alone
     # after 1.5 s of context did no better than without, after 6 s no better than after 3 s.
     pause_context_seconds: float = 3.0
-    # In a pause, an unconfirmed tail is committed as last read after this many decodes heard no new speech
-    # (the next hypothesis usually settles it first; committing at once cost 7 WER points in Vietnamese).
+    # With `pause_beam_size` 0: in a pause, an unconfirmed tail is committed as last read after this many decodes
+    # heard no new speech (the next hypothesis usually settles it first; committing at once cost 7 WER points in
+    # Vietnamese in an early replay, none in the replay of 2026-12-01 at beam 3).
     pause_flush_decodes: int = 3
+    # At a pause (new audio without speech) while words are still unconfirmed, the buffer is read once more with
+    # this wider beam and the words that were waiting committed as read, instead of waiting for two decodes of the
+    # silence to agree (0: off). The CPU is idle in a pause anyway, and this reading hears the whole sentence.
+    pause_beam_size: int = 5
     # LocalAgreement commits a prefix, so one word Whisper keeps reading differently holds back everything after
     # it; once an unconfirmed word ended this long ago, the latest reading is committed up to there. Bounds the
     # latency (30 s were seen on two-speaker crosstalk) and keeps the buffer from filling up.
@@ -137,15 +145,34 @@ class WhisperBackend:
             hotwords=options.hotwords[:MAX_PROMPT_CHARS] if options.hotwords else None,
             padding_seconds=options.encoder_padding_seconds,
         )
+        # The final reading at a pause: the same decoder with a wider beam.
+        self.final_decoder = (
+            _with_beam(self.decoder, options.pause_beam_size) if options.pause_beam_size > 0 else self.decoder
+        )
 
     def transcribe(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
-        decoded = self.decoder.decode(samples, language=language, prompt=prompt)
+        return self._hypothesis(self.decoder.decode(samples, language=language, prompt=prompt))
+
+    def transcribe_final(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
+        """The final reading of the buffer at a pause (`pause_beam_size`); a backend without it is asked the usual
+        `transcribe`."""
+        return self._hypothesis(self.final_decoder.decode(samples, language=language, prompt=prompt))
+
+    @staticmethod
+    def _hypothesis(decoded: Any) -> Hypothesis:
         return Hypothesis(
             words=guarded_words(decoded.segments),
             segment_ends=[s.end for s in decoded.segments],
             language=decoded.language,
             language_probability=decoded.language_probability,
         )
+
+
+def _with_beam(decoder: Any, beam_size: int) -> Any:
+    """A copy of a `WindowDecoder` (same model, same tokenizers) that searches with another beam."""
+    wider = copy.copy(decoder)
+    wider.options = replace(decoder.options, beam_size=beam_size)
+    return wider
 
 
 def guarded_words(segments: Sequence[Segment]) -> list[Word]:
@@ -199,6 +226,13 @@ class LocalAgreement:
         """Commit the unconfirmed tail as it stands (the audio ended, or the speaker paused)."""
         commit = [self._monotonic(w) for w in self.tentative]
         self.tentative = []
+        self.committed_in_buffer.extend(commit)
+        return commit
+
+    def flush_first(self, count: int) -> list[Word]:
+        """Commit the first `count` unconfirmed words, as last read."""
+        commit = [self._monotonic(w) for w in self.tentative[: max(0, count)]]
+        self.tentative = self.tentative[len(commit) :]
         self.committed_in_buffer.extend(commit)
         return commit
 
@@ -403,6 +437,16 @@ class StreamingTranscriber:
             self._decoded_end = end
             self._cut(self._pause_cut(end))
             return self._update(committed, decoded=False)
+        if not new_speech and opts.pause_beam_size > 0 and not self._quiet_decodes:
+            # A pause with words unconfirmed: the final reading of the sentence settles the words that were waiting.
+            # Words no earlier reading had still need the next decode to agree: in one go Whisper may read a
+            # sentence twice (seen once in a real-time run: 15 words committed again).
+            waiting = len(self._agreement.tentative)
+            agreed = self._decode(final=True)
+            committed += agreed + self._agreement.flush_first(waiting - len(agreed))
+            self._quiet_decodes = 1
+            self._trim()
+            return self._update(committed, decoded=True)
         committed += self._decode()
         committed += self._agreement.flush_until(end - opts.max_tentative_seconds)
         self._quiet_decodes = 0 if new_speech else self._quiet_decodes + 1
@@ -440,9 +484,10 @@ class StreamingTranscriber:
         self._vad.feed(fresh)
         self._audio = np.concatenate([self._audio, fresh]) if len(self._audio) else fresh.copy()
 
-    def _decode(self) -> list[Word]:
+    def _decode(self, final: bool = False) -> list[Word]:
         end = self.end
-        hypothesis = self.backend.transcribe(self._audio, language=self.language, prompt=self._prompt())
+        transcribe = getattr(self.backend, "transcribe_final", None) if final else None
+        hypothesis = (transcribe or self.backend.transcribe)(self._audio, language=self.language, prompt=self._prompt())
         self.decodes += 1
         self._decoded_end = end
         self._fix_language(hypothesis)

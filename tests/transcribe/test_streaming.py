@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 import jiwer
@@ -275,6 +275,57 @@ def test_after_a_short_pause_the_next_sentence_is_heard_after_the_end_of_the_las
         assert first_of_second.offset == pytest.approx(kept[0].start, abs=1 / SAMPLE_RATE)
     else:
         assert first_of_second.offset >= last_committed_before - 1e-3
+
+
+@dataclass
+class FinalReading(FakeDecoder):
+    """A decoder whose final reading (the wider beam at a pause) spells every word with a "!"."""
+
+    finals: list[SimpleNamespace] = field(default_factory=list)
+    twice: bool = False  # the final reading reads the buffer's words twice, the copy squeezed in at the end
+
+    def transcribe_final(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
+        offset = float(samples[0]) / SAMPLE_RATE
+        self.finals.append(SimpleNamespace(offset=offset, seconds=len(samples) / SAMPLE_RATE))
+        plain = FakeDecoder(self.words).transcribe(samples, language=language, prompt=prompt)
+        words = [replace(w, text=w.text + "!") for w in plain.words]
+        if self.twice and words:
+            words += [replace(w, start=words[-1].end, end=words[-1].end) for w in words]
+        return replace(plain, words=words)
+
+
+@pytest.mark.parametrize("beam", [0, 5])
+def test_at_a_pause_the_unconfirmed_tail_is_read_once_more_and_committed(beam: int) -> None:
+    words, restart = _two_sentences(pause=1.5)
+    decoder = FinalReading(words, unstable_last=True)  # the last word heard is read differently every time
+    streaming = StreamingTranscriber(decoder, vad=False, pause_beam_size=beam)
+    streaming._vad = ScriptedSpeech(words)  # type: ignore[assignment]
+    committed, _ = run(streaming, signal(restart + 5.0))
+    texts = [w.text for w in committed]
+    assert [t.rstrip("!") for t in texts[:8]] == [w.text for w in words[:8]] if beam else texts[:7]
+    pause_decodes = [c for c in decoder.calls if words[7].end + 0.3 < c.offset + c.seconds < restart]
+    if beam:
+        # One final reading in the pause, of the whole buffer; its reading of the tail is committed, the words the
+        # decodes during speech agreed on stay as they were; the silence after it is not decoded again.
+        first_pause = [f for f in decoder.finals if f.offset + f.seconds < restart]
+        assert len(first_pause) == 1 and first_pause[0].offset + first_pause[0].seconds > words[7].end
+        final = [t for t in texts[:8] if t.endswith("!")]  # the tail no two decodes had agreed on (w6, w7)
+        assert texts[7] == " w7!" and texts[:8] == [w.text for w in words[: 8 - len(final)]] + final
+        assert pause_decodes == []
+    else:  # off: the tail waits for the decodes of the silence, then is committed as last read
+        assert decoder.finals == []
+        assert texts[7].startswith(" w7~") and len(pause_decodes) > 1
+    assert [t.rstrip("!") for t in texts[8:-1]] == [w.text for w in words[8:-1]]
+
+
+def test_words_only_the_final_reading_has_are_not_committed_on_its_word() -> None:
+    words, restart = _two_sentences(pause=1.5)
+    decoder = FinalReading(words, twice=True)
+    streaming = StreamingTranscriber(decoder, vad=False, pause_beam_size=5)
+    streaming._vad = ScriptedSpeech(words)  # type: ignore[assignment]
+    committed, _ = run(streaming, signal(restart + 5.0))
+    assert [w.text.rstrip("!") for w in committed] == [w.text for w in words]  # each word once
+    assert len(decoder.finals) >= 1
 
 
 def test_after_a_long_pause_only_some_silence_is_kept() -> None:
