@@ -3,9 +3,13 @@
 Layout. A meeting is a list of units (segments or turns); a passage is a window of `WINDOW` consecutive units,
 starting every `STRIDE` units (plus one window flush with the meeting's end), so an answer that straddles two
 segments is still one hit. Words: an FTS5 table over each passage, as written and diacritics-folded (`text.fold`),
-porter-stemmed. Meaning: one e5 vector per unit (embedding units rather than passages costs each unit one pass
-instead of WINDOW/STRIDE, and nothing is truncated at e5's 512 tokens); a passage scores as the best of its units'
-cosines, blended with their mean. The two rankings are fused by reciprocal rank (no score calibration needed).
+porter-stemmed, and one over each whole meeting. Meaning: one e5 vector per unit, and one per block of `BLOCK`
+units read together (non-overlapping, so each unit is read twice in all, not WINDOW/STRIDE times as embedding every
+passage would; a block of long speeches is cut at e5's 512 tokens, their own vectors keep the rest). A passage's
+meaning score is the best of its units' cosines, blended with their mean, plus the cosine of the block around its
+middle: a turn alone is often a fragment ("yes, the rubber one") whose subject is in the turns around it, and e5
+reading them together sees it. The word and meaning rankings are fused by reciprocal rank (no score calibration
+needed), plus how well the whole meeting matches the words.
 
 Crash safety. Vectors are computed before anything is written; a meeting is then replaced in one transaction, so an
 interrupted update leaves the meeting as it was (or absent if it was new), and running `minutes index` again repairs.
@@ -38,7 +42,14 @@ PHRASES = True  # adjacent query words also asked for as a phrase
 COMMON_SHARE = 0.2
 NEIGHBOUR_WEIGHT = 0.2  # a passage's meaning score plus this times the better of its two neighbours' (same meeting)
 GAP = 4  # hits closer than this many units to a better hit of the same meeting are the same moment
+# Which meeting: BM25 of the question against each whole meeting, scaled to the best meeting's, times this, in units
+# of a first rank's fused score. A question is about one meeting, and a meeting that says its words throughout is
+# likelier than one passage of another that says them once (questions name a whole discussion: 25 turns median on
+# the dev set, 91 for topics).
+MEETING_WEIGHT = 0.3
 MAX_WEIGHT = 0.85  # passage meaning score = MAX_WEIGHT * best unit + (1 - MAX_WEIGHT) * mean of units
+BLOCK = 5  # units embedded together for the block vectors
+BLOCK_WEIGHT = 1.0  # ... plus this times the cosine of the block around the passage's middle unit
 # Above this many units (about 35 hours of meetings) the meaning side probes a coarse partition instead of scoring
 # every unit: the lists nearest the query covering PROBE_SHARE of the units, whose PROBE_UNITS closest units
 # bring their passages in to be scored exactly.
@@ -69,7 +80,12 @@ CREATE TABLE IF NOT EXISTS passages(
     id INTEGER PRIMARY KEY, meeting_id TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
     speakers TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_meeting ON passages(meeting_id);
+CREATE TABLE IF NOT EXISTS blocks(
+    meeting_id TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, vec BLOB NOT NULL,
+    PRIMARY KEY (meeting_id, first)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, folded, tokenize = 'porter unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS meetings_fts USING fts5(
     text, folded, tokenize = 'porter unicode61 remove_diacritics 0');
 """
 
@@ -236,6 +252,21 @@ class _Vectors:
         step = np.arange(width)
         self.members = np.where(step < length[:, None], first[:, None] + step, first[:, None]).reshape(-1, width)
         self.count = length.astype(np.float32)
+        # the block around each passage's middle unit; -1 for a meeting indexed before block vectors
+        block_rows = conn.execute("SELECT meeting_id, first, vec FROM blocks ORDER BY meeting_id, first").fetchall()
+        self.blocks = np.frombuffer(b"".join(r[2] for r in block_rows), dtype=np.float32).reshape(-1, dim)
+        # (meeting, unit) as one sortable number: the block whose first unit is the last one at or before a passage's
+        # middle, when it is of the same meeting
+        meeting_no = {m: n for n, m in enumerate(sorted({r[0] for r in block_rows} | {p[1] for p in passages}))}
+        block_key = np.array([(meeting_no[r[0]] << 32) + r[1] for r in block_rows], dtype=np.int64)
+        del block_rows
+        middle_key = np.array([(meeting_no[p[1]] << 32) + (p[2] + p[3]) // 2 for p in passages], dtype=np.int64)
+        found = np.searchsorted(block_key, middle_key, side="right") - 1
+        if len(block_key):
+            same = (found >= 0) & ((block_key[np.maximum(found, 0)] >> 32) == (middle_key >> 32))
+            self.block = np.where(same, found, -1).astype(np.int64)
+        else:
+            self.block = np.full(len(passages), -1, dtype=np.int64)
         # passage i-1 is the window before passage i (ids follow the meeting's order as it was added); the minutes'
         # items are passages of their own, no one's neighbours
         speech_of = [(p[1], p[4] == SPEECH) for p in passages]
@@ -264,6 +295,17 @@ class _Vectors:
         mean = (member.sum(axis=1) - padding * member[:, 0]) / count
         return MAX_WEIGHT * top + (1 - MAX_WEIGHT) * mean, best, top
 
+    def _block_cosines(self, query: np.ndarray, top: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each passage's block cosine (of the passages `rows`, or all); its best unit's where it has no block."""
+        block = self.block if rows is None else self.block[rows]
+        if not len(self.blocks):
+            return top
+        if rows is None:  # every passage: one product per block, then a gather
+            cosines = (self.blocks @ query)[np.maximum(block, 0)]
+        else:
+            cosines = self.blocks[np.maximum(block, 0)] @ query
+        return np.where(block >= 0, cosines, top)
+
     def scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passage scores, index of the best member unit within each passage); -inf for passages not scored."""
         if not len(self.ids):
@@ -271,6 +313,8 @@ class _Vectors:
         if self.partition is None:
             score, best, top = self._score((self.units @ query)[self.members], self.count)
             self.last_top = top  # best-unit cosine per passage, for "is anything relevant at all" (minutes ask)
+            if BLOCK_WEIGHT:
+                score = score + BLOCK_WEIGHT * self._block_cosines(query, top)
             return score, best
         # the closest units of the probed lists, then every passage holding one of them scored exactly
         rows, cosines = self.partition.probe(self.units, query, PROBE_SHARE)
@@ -280,6 +324,8 @@ class _Vectors:
         )
         member = self.units[self.members[candidates]] @ query
         score, best_c, top_c = self._score(member, self.count[candidates])
+        if BLOCK_WEIGHT:
+            score = score + BLOCK_WEIGHT * self._block_cosines(query, top_c, candidates)
         scores = np.full(len(self.ids), -np.inf, dtype=np.float32)
         best = np.zeros(len(self.ids), dtype=np.int64)
         self.last_top = np.zeros(len(self.ids), dtype=np.float32)
@@ -300,6 +346,7 @@ class SearchIndex:
             columns = {row[1] for row in self.conn.execute("PRAGMA table_info(units)")}
             if "kind" not in columns:  # an index from before minutes items were indexed: every unit is speech
                 self.conn.execute("ALTER TABLE units ADD COLUMN kind TEXT NOT NULL DEFAULT 'speech'")
+        self._fill_meetings_fts()
         self._vectors: _Vectors | None = None
         self._common_cache: dict[str, bool] = {}
         self._common_generation = -1
@@ -318,29 +365,50 @@ class SearchIndex:
         return self._encoder
 
     def fingerprint(self, meeting_id: str) -> str | None:
-        row = self.conn.execute("SELECT fingerprint FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+        """What the meeting was indexed from; None when absent, or indexed before block vectors (so `minutes index`
+        embeds it again rather than skip it as unchanged)."""
+        row = self.conn.execute(
+            "SELECT fingerprint FROM meetings WHERE id = ? AND EXISTS (SELECT 1 FROM blocks WHERE meeting_id = ?)",
+            (meeting_id, meeting_id),
+        ).fetchone()
         return row[0] if row else None
 
     def add(self, meeting: Meeting, fingerprint: str = "") -> int:
         """Index (or re-index) one meeting; returns its number of passages. All or nothing."""
-        vectors = self.encoder.passages([u.text for u in meeting.units])  # before the transaction: slow, can fail
         speech = [i for i, u in enumerate(meeting.units) if u.kind == SPEECH]
         if speech != list(range(len(speech))):
             raise ValueError(f"{meeting.id}: speech units must come before the minutes' items")
+        # the vectors before the transaction: slow, and can fail
+        vectors = self.encoder.passages([u.text for u in meeting.units])
+        blocks = windows(len(speech), BLOCK, BLOCK)
+        block_vectors = self.encoder.passages(
+            ["\n".join(u.text for u in meeting.units[first : last + 1] if u.text.strip()) for first, last in blocks]
+        )
+        # each item of the minutes is a block of its own, whose vector is its unit's
+        blocks += [(i, i) for i in range(len(speech), len(meeting.units))]
+        block_vectors = np.concatenate([block_vectors.reshape(-1, vectors.shape[1]), vectors[len(speech) :]])
         # speech in overlapping windows; each item of the minutes a passage of its own
         spans = windows(len(speech)) + [(i, i) for i in range(len(speech), len(meeting.units))]
         with self.conn:  # one transaction: BEGIN ... COMMIT, ROLLBACK on any exception
             self._delete(meeting.id)
-            self.conn.execute(
+            cursor = self.conn.execute(
                 "INSERT INTO meetings(id, title, date, language, source, fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
                 (meeting.id, meeting.title, meeting.date, meeting.language, meeting.source, fingerprint),
             )
+            self._add_meeting_text(cursor.lastrowid, [(u.speaker, u.text) for u in meeting.units])
             self.conn.executemany(
                 "INSERT INTO units(meeting_id, idx, speaker, start, end, text, vec, kind) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (meeting.id, i, u.speaker, u.start, u.end, u.text, vectors[i].astype(np.float32).tobytes(), u.kind)
                     for i, u in enumerate(meeting.units)
+                ],
+            )
+            self.conn.executemany(
+                "INSERT INTO blocks(meeting_id, first, last, vec) VALUES (?, ?, ?, ?)",
+                [
+                    (meeting.id, first, last, vector.astype(np.float32).tobytes())
+                    for (first, last), vector in zip(blocks, block_vectors, strict=True)
                 ],
             )
             for first, last in spans:
@@ -358,6 +426,23 @@ class SearchIndex:
             self._bump()
         return len(spans)
 
+    def _add_meeting_text(self, rowid: int | None, units: list[tuple[str, str]]) -> None:
+        text = "\n".join(f"{speaker}: {said}" if speaker else said for speaker, said in units)
+        self.conn.execute("INSERT INTO meetings_fts(rowid, text, folded) VALUES (?, ?, ?)", (rowid, text, fold(text)))
+
+    def _fill_meetings_fts(self) -> None:
+        """An index from before the meeting-level ranking: its meetings' text, from the units already stored."""
+        stored = self.conn.execute("SELECT count(*) FROM meetings_fts").fetchone()[0]
+        if stored == self.conn.execute("SELECT count(*) FROM meetings").fetchone()[0]:
+            return
+        with self.conn:
+            self.conn.execute("DELETE FROM meetings_fts")
+            for rowid, meeting_id in self.conn.execute("SELECT rowid, id FROM meetings").fetchall():
+                units = self.conn.execute(
+                    "SELECT speaker, text FROM units WHERE meeting_id = ? ORDER BY idx", (meeting_id,)
+                ).fetchall()
+                self._add_meeting_text(rowid, units)
+
     def remove(self, meeting_id: str) -> None:
         with self.conn:
             self._delete(meeting_id)
@@ -365,10 +450,14 @@ class SearchIndex:
 
     def _delete(self, meeting_id: str) -> None:
         self.conn.execute(
+            "DELETE FROM meetings_fts WHERE rowid IN (SELECT rowid FROM meetings WHERE id = ?)", (meeting_id,)
+        )
+        self.conn.execute(
             "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE meeting_id = ?)", (meeting_id,)
         )
         self.conn.execute("DELETE FROM passages WHERE meeting_id = ?", (meeting_id,))
         self.conn.execute("DELETE FROM units WHERE meeting_id = ?", (meeting_id,))
+        self.conn.execute("DELETE FROM blocks WHERE meeting_id = ?", (meeting_id,))
         self.conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
 
     def _bump(self) -> None:
@@ -415,6 +504,23 @@ class SearchIndex:
         except sqlite3.OperationalError:  # a query FTS5 cannot parse: the meaning side still answers
             return []
         return [r[0] for r in rows]
+
+    def meeting_scores(self, query: str) -> dict[str, float]:
+        """Each meeting that says the query's words: its BM25 against the whole meeting, over the best meeting's
+        (so 1.0 for the best; meetings without any of the words are absent)."""
+        match = fts_query(query, self._common if COMMON_SHARE < 1 else None)
+        if match is None:
+            return {}
+        try:
+            rows = self.conn.execute(
+                "SELECT m.id, -bm25(meetings_fts) FROM meetings_fts JOIN meetings m ON m.rowid = meetings_fts.rowid "
+                "WHERE meetings_fts MATCH ?",
+                (match,),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        best = max((score for _, score in rows), default=0.0)
+        return {meeting_id: score / best for meeting_id, score in rows} if best > 0 else {}
 
     def _common(self, match: str) -> bool:
         """Whether more than COMMON_SHARE of the passages match (counting stops there, so it stays cheap)."""
@@ -498,6 +604,11 @@ class SearchIndex:
         dense, best = self.dense(query, filters, vector=vector)
         similarity = self._loaded().last_top  # best-unit cosines with the question itself (minutes ask)
         fused = _fuse([(LEXICAL_WEIGHT, lexical), (DENSE_WEIGHT * self.typed_share(query), dense)])
+        if MEETING_WEIGHT and fused:
+            which = self.meeting_scores(query)
+            owner = self._owners(list(fused))
+            for pid in fused:
+                fused[pid] += MEETING_WEIGHT * which.get(owner[pid], 0.0) / (RRF_K + 1)
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         lex_rank = {pid: r for r, pid in enumerate(lexical)}
         dense_rank = {pid: r for r, pid in enumerate(dense)}
@@ -521,6 +632,15 @@ class SearchIndex:
             if len(hits) == k:
                 break
         return hits
+
+    def _owners(self, passage_ids: list[int]) -> dict[int, str]:
+        """passage id -> meeting id."""
+        owners: dict[int, str] = {}
+        for start in range(0, len(passage_ids), 900):  # SQLite's limit on bound parameters
+            chunk = passage_ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            owners.update(self.conn.execute(f"SELECT id, meeting_id FROM passages WHERE id IN ({marks})", chunk))
+        return owners
 
     def _hit(self, pid: int, score: float, best_offset: int | None) -> Hit:
         meeting_id, title, date, first, last = self.conn.execute(

@@ -238,3 +238,73 @@ def test_the_partitioned_meaning_search_finds_what_the_exact_one_finds(tmp_path,
     found = [index.dense(q, limit=20)[0] for q in queries]
     overlap = np.mean([len(set(a[:10]) & set(b[:10])) / 10 for a, b in zip(exact, found, strict=True)])
     assert overlap >= 0.9, overlap
+
+
+class _KeyedEncoder:
+    """Vectors chosen per text: each unit its own direction, and the text of one block (its units read together)
+    the query's direction, as e5 sees a subject that no single fragment of it names."""
+
+    name, dim = "keyed", 384
+
+    def __init__(self, block_text: str) -> None:
+        self.block_text = block_text
+
+    def _vector(self, text: str) -> np.ndarray:
+        if text == self.block_text or text == "the question":
+            v = np.zeros(self.dim, dtype=np.float32)
+            v[0] = 1.0
+            return v
+        rng = np.random.default_rng(int(hashlib.sha1(text.encode()).hexdigest()[:8], 16))
+        v = rng.normal(size=self.dim).astype(np.float32)
+        v[0] = 0.0
+        return v / np.linalg.norm(v)
+
+    def passages(self, texts):
+        return np.stack([self._vector(t) for t in texts])
+
+    def query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+def test_a_passage_is_found_by_what_its_units_say_together(tmp_path):
+    from minutes.search.meeting import Meeting, Unit
+
+    said = [f"fragment {i}" for i in range(40)]
+    block = "\n".join(said[20:25])  # units 20-24 are one block (blocks of 5 from unit 0)
+    index = SearchIndex(tmp_path / "i.sqlite", _KeyedEncoder(block))
+    index.add(Meeting("m", [Unit("A", t) for t in said], title="m"))
+    ranked, _ = index.dense("the question")
+    first = index._hit(ranked[0], 0.0, None)
+    assert 20 <= (first.first + first.last) // 2 <= 24
+
+
+def test_the_meeting_that_says_the_words_throughout_scores_highest(tmp_path):
+    from minutes.search.meeting import Meeting, Unit
+
+    index = SearchIndex(tmp_path / "i.sqlite", ZeroEncoder())
+    budget = [f"the clinic budget, item {i}" for i in range(6)]
+    other = [f"parking and lunch, item {i}" for i in range(6)]
+    index.add(Meeting("throughout", [Unit("A", t) for t in budget], title="a"))
+    index.add(Meeting("once", [Unit("A", t) for t in [*other[:5], "and the clinic budget"]], title="b"))
+    index.add(Meeting("never", [Unit("A", t) for t in other], title="c"))
+    scores = index.meeting_scores("clinic budget")
+    assert scores["throughout"] == 1.0 and 0 < scores["once"] < 1.0 and "never" not in scores
+
+
+def test_an_index_from_before_blocks_and_meeting_text_is_upgraded(tmp_path, vivos_archive):
+    path = tmp_path / "i.sqlite"
+    index = SearchIndex(path, ZeroEncoder())
+    assert len(index_paths(index, [vivos_archive], warn=pytest.fail).added) == 3
+    found = index.lexical("công nghiệp phát triển")
+    with index.conn:  # what an index written by the previous version lacks
+        index.conn.execute("DROP TABLE meetings_fts")
+        index.conn.execute("DELETE FROM blocks")
+    index.close()
+    again = SearchIndex(path, ZeroEncoder())
+    assert again.meeting_scores("công nghiệp phát triển")  # the meetings' text, rebuilt from the stored units
+    assert again.lexical("công nghiệp phát triển") == found
+    assert again.dense("công nghiệp")[0]  # passages without a block vector still score
+    report = index_paths(again, [vivos_archive], warn=pytest.fail)
+    assert len(report.added) == 3 and not report.unchanged  # embedded again, with their blocks
+    assert again.conn.execute("SELECT count(*) FROM blocks").fetchone()[0] > 0
+    assert len(index_paths(again, [vivos_archive], warn=pytest.fail).unchanged) == 3
