@@ -7,6 +7,7 @@ corrected meeting and go through the same code as `minutes run` (minutes.export,
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,8 @@ from minutes.app.store import EXPORT, JOURNAL, MeetingRecord, MeetingStore, temp
 from minutes.capture.session import slug
 from minutes.hooks import Hook, null_hook
 from minutes.model import Minutes, Transcript
+
+log = logging.getLogger(__name__)
 
 EXPORT_FORMATS = ("docx", "md", "json", "notice")  # notice: the thông báo kết luận (.docx)
 
@@ -125,7 +128,32 @@ class MeetingEditor:
             template = choose_template(template_for(self.store, self.record), minutes.language)
             extra: dict[str, Any] = {"template": template, "transcript": transcript if appendix else None}
             written.append(write_minutes(minutes, fmt, path, **(extra if fmt == "docx" else {})))
+        self.reindex()
         return written
+
+    def reindex(self, encoder: Any = None) -> threading.Thread:
+        """The corrected meeting into the search index, in the background (e5 reads it again: about a minute and a
+        half for an hour of speech). Done at each export: what the secretary signed off is what search should find,
+        while the machine's text, with its misheard names, is what `minutes run` indexed."""
+        from minutes.search.archive import default_index_path, index_corrected
+
+        with self.lock:
+            transcript, minutes = self.doc.transcript, self.doc.minutes
+        source = self.store.file(self.record.id, self.record.transcript)
+        worker = threading.Thread(
+            target=index_corrected,
+            args=(transcript, minutes, source, lambda line: log.warning("%s", line)),
+            # the index of now, not of when the thread runs; the title as the meetings list shows it
+            kwargs={
+                "index_path": default_index_path(),
+                "encoder": encoder,
+                "title": self.store.get(self.record.id).title,
+            },
+            name=f"reindex-{self.record.id}",
+            daemon=False,  # an app being closed waits for it: the native e5 engine is not stopped mid-call
+        )
+        worker.start()
+        return worker
 
     def save_voice(self, name: str) -> Any:
         """A voice profile for `name` from the segments the secretary has given them (minutes.speakers)."""

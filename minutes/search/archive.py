@@ -12,7 +12,9 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from minutes.model import Minutes, Transcript
 from minutes.search import meeting as meeting_io
+from minutes.search.encoder import Encoder
 from minutes.search.index import Filters, Hit, SearchIndex
 from minutes.search.text import fold
 
@@ -69,13 +71,49 @@ def index_meeting(
     """Add one meeting that `minutes run` (or record, or a batch) just wrote to the archive index (default: this
     machine's), with the items of its minutes. Called once the outputs are safe on disk: a failure here is one
     warning, never a failed run, and `minutes index FOLDER` repairs later. Returns whether the meeting was added."""
+    return _add(lambda: meeting_io.load(transcript_json, minutes_json), transcript_json, warn, index_path)
+
+
+def index_corrected(
+    transcript: Transcript,
+    minutes: Minutes | None,
+    transcript_json: Path,
+    warn: Callable[[str], None],
+    index_path: Path | None = None,
+    encoder: Encoder | None = None,
+    title: str = "",
+) -> bool:
+    """The meeting as the secretary corrected it (names, words, minutes), in place of the machine's version: the
+    same key (its transcript file) and the same fingerprint, so `minutes index` keeps it rather than re-read the
+    machine's file, which the app never changes. The title: `title`, else the minutes', else the machine's version's.
+    Like `index_meeting`, a failure is one warning."""
+
+    def corrected() -> meeting_io.Meeting:
+        machine = meeting_io.load(transcript_json)
+        key = str(transcript_json.resolve())
+        title_now = title or (minutes.meeting.title if minutes else "") or (machine.title if machine else "")
+        date = (minutes.meeting.date if minutes else "") or (machine.date if machine else "")
+        meeting = meeting_io.from_transcript(transcript, key, title_now, date, minutes)
+        meeting.source = key
+        return meeting
+
+    return _add(corrected, transcript_json, warn, index_path, encoder)
+
+
+def _add(
+    build: Callable[[], meeting_io.Meeting | None],
+    transcript_json: Path,
+    warn: Callable[[str], None],
+    index_path: Path | None,
+    encoder: Encoder | None = None,
+) -> bool:
     try:
-        loaded = meeting_io.load(transcript_json, minutes_json)
-        if loaded is None:
+        meeting = build()
+        if meeting is None:
             return False
-        index = SearchIndex(index_path or default_index_path())
+        index = SearchIndex(index_path or default_index_path(), encoder)
         try:
-            index.add(loaded, _fingerprint(transcript_json))
+            index.add(meeting, _fingerprint(transcript_json))
         finally:
             index.close()
         return True

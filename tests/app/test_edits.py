@@ -211,3 +211,33 @@ def test_the_corrected_minutes_are_also_exported_as_the_conclusion_notice(tmp_pa
     text = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "THÔNG BÁO" in text + cells and "Trần Văn Minh" in text + cells and "SPEAKER_2" not in text + cells
+
+
+def test_an_export_puts_the_corrected_meeting_in_the_search_index(tmp_path: Path, monkeypatch):
+    import threading
+
+    from minutes.search import SearchIndex
+    from minutes.search.archive import index_meeting
+    from tests.search.conftest import ZeroEncoder
+
+    store, meeting = meeting_folder(tmp_path)
+    monkeypatch.setenv("MINUTES_INDEX", str(tmp_path / "index.sqlite"))
+    # the word side is what this checks: no e5 (tests/search cover the meaning side with the real model)
+    monkeypatch.setattr(
+        "minutes.search.archive.SearchIndex", lambda path, encoder=None: SearchIndex(path, ZeroEncoder())
+    )
+    machine = store.folder(meeting) / "t.json"
+    assert index_meeting(machine, warn=pytest.fail, minutes_json=store.folder(meeting) / "m.json")  # as `minutes run`
+    editor = MeetingEditor(store, store.get(meeting))
+    editor.edit({"op": "rename", "from": "SPEAKER_2", "to": "Nguyễn Thị Lan"}, 0)
+    editor.edit({"op": "text", "seg": 0, "text": "The quotation is $2.4"}, 1)
+    editor.export(["md"])
+    for thread in [t for t in threading.enumerate() if t.name == f"reindex-{meeting}"]:
+        thread.join(60)
+    index = SearchIndex(tmp_path / "index.sqlite", ZeroEncoder())
+    hits = index.search("quotation", k=3)
+    assert hits and hits[0].meeting_id == str(machine.resolve())
+    speech = [index._hit(pid, 0.0, None) for pid in index.lexical("agree")]
+    assert any(s == "Nguyễn Thị Lan" for h in speech for s, _ in h.units)  # the renamed speaker
+    assert not any(t == "The estimate is $2.4" for h in speech for _, t in h.units)  # the machine's words are gone
+    assert [(m[0], m[1]) for m in index.meetings()] == [(str(machine.resolve()), "Budget")]  # replaced, not added
