@@ -18,7 +18,8 @@ the wall clock measures the sharing; `--clock cpu` advances audio time with this
 `--set encoder_padding_seconds=30` gives faster-whisper's full 30 s encoder window, the baseline of the fitted one;
 `--set pause_context_seconds=0` cuts the buffer after the last committed word at every pause (no context carried
 across pauses, the behaviour before 2026-12-01); `--set pause_beam_size=0` waits at a pause for two decodes of the
-silence to agree on the unconfirmed tail instead of reading it once at beam 5 (the behaviour before 2026-12-01, 13:30).
+silence to agree on the unconfirmed words instead of reading them once at beam 5 (the behaviour until the afternoon
+of 2026-12-01).
 
 Reported:
 - latency: for each committed word, the time of its commit minus the time its end was spoken (median, p90, max);
