@@ -89,10 +89,12 @@ def index_corrected(
     Like `index_meeting`, a failure is one warning."""
 
     def corrected() -> meeting_io.Meeting:
-        machine = meeting_io.load(transcript_json)
         key = str(transcript_json.resolve())
-        title_now = title or (minutes.meeting.title if minutes else "") or (machine.title if machine else "")
-        date = (minutes.meeting.date if minutes else "") or (machine.date if machine else "")
+        title_now = title or (minutes.meeting.title if minutes else "")
+        date = minutes.meeting.date if minutes else ""
+        if not (title_now and date):  # only then is the machine's file worth reading again
+            machine = meeting_io.load(transcript_json)
+            title_now, date = title_now or (machine.title if machine else ""), date or (machine.date if machine else "")
         meeting = meeting_io.from_transcript(transcript, key, title_now, date, minutes)
         meeting.source = key
         return meeting

@@ -261,6 +261,9 @@ class _Vectors:
         block_key = np.array([(meeting_no[r[0]] << 32) + r[1] for r in block_rows], dtype=np.int64)
         del block_rows
         middle_key = np.array([(meeting_no[p[1]] << 32) + (p[2] + p[3]) // 2 for p in passages], dtype=np.int64)
+        # each passage's meeting, for the whole-meeting ranking (no query per search)
+        self.meeting_names = sorted(meeting_no, key=meeting_no.__getitem__)
+        self.meeting = (middle_key >> 32).astype(np.int32)
         found = np.searchsorted(block_key, middle_key, side="right") - 1
         if len(block_key):
             same = (found >= 0) & ((block_key[np.maximum(found, 0)] >> 32) == (middle_key >> 32))
@@ -606,9 +609,10 @@ class SearchIndex:
         fused = _fuse([(LEXICAL_WEIGHT, lexical), (DENSE_WEIGHT * self.typed_share(query), dense)])
         if MEETING_WEIGHT and fused:
             which = self.meeting_scores(query)
-            owner = self._owners(list(fused))
+            vectors = self._loaded()
             for pid in fused:
-                fused[pid] += MEETING_WEIGHT * which.get(owner[pid], 0.0) / (RRF_K + 1)
+                owner = vectors.meeting_names[vectors.meeting[vectors.row[pid]]]
+                fused[pid] += MEETING_WEIGHT * which.get(owner, 0.0) / (RRF_K + 1)
         ranked = sorted(fused, key=lambda pid: -fused[pid])
         lex_rank = {pid: r for r, pid in enumerate(lexical)}
         dense_rank = {pid: r for r, pid in enumerate(dense)}
@@ -632,15 +636,6 @@ class SearchIndex:
             if len(hits) == k:
                 break
         return hits
-
-    def _owners(self, passage_ids: list[int]) -> dict[int, str]:
-        """passage id -> meeting id."""
-        owners: dict[int, str] = {}
-        for start in range(0, len(passage_ids), 900):  # SQLite's limit on bound parameters
-            chunk = passage_ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            owners.update(self.conn.execute(f"SELECT id, meeting_id FROM passages WHERE id IN ({marks})", chunk))
-        return owners
 
     def _hit(self, pid: int, score: float, best_offset: int | None) -> Hit:
         meeting_id, title, date, first, last = self.conn.execute(
