@@ -17,7 +17,7 @@ them on real audio.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,14 @@ from minutes.transcribe.whisper import from_faster_whisper
 
 FRAMES_PER_SECOND = 100  # Whisper's log-Mel frames (10 ms hop)
 WINDOW_FRAMES = 3000  # the 30 s window Whisper was trained on
+# Tokens a window may produce per second of its audio (plus `_TOKEN_SLACK`). Whisper base sometimes loops on the
+# cut-off word at the end of a live buffer ("Ask what you can do for you. Ask what you can do for you. ..."),
+# producing tokens until its 448-token limit: 224 tokens and 4.7 s for a 3.3 s buffer, against ~1 s for a normal
+# decode, and the live view falls behind by that much. Speech needs far fewer: the shared references give at most
+# 6.7 tokens per second (Vietnamese, VIVOS; English 4.2), so 12 leaves room for punctuation, capitals and
+# timestamps. The guards still cut what repeats within the cap.
+MAX_TOKENS_PER_SECOND = 12.0
+_TOKEN_SLACK = 16
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,11 @@ class WindowDecoder:
         temperature: float | tuple[float, ...] = 0.0,
         hotwords: str | None = None,
         padding_seconds: float = 5.0,
+        max_tokens_per_second: float | None = MAX_TOKENS_PER_SECOND,
     ) -> None:
         self.whisper = whisper
         self.padding_seconds = padding_seconds
+        self.max_tokens_per_second = max_tokens_per_second  # None: Whisper's own limit (448 tokens)
         self._tokenizers: dict[str, Any] = {}
         # faster-whisper's transcribe() defaults, except: one window at a time (no conditioning) and word times.
         self.options = TranscriptionOptions(
@@ -101,6 +111,13 @@ class WindowDecoder:
             )
         return self._tokenizers[language]
 
+    def _capped(self, options: TranscriptionOptions, frames: int, prompt_tokens: int) -> TranscriptionOptions:
+        """`options` with new tokens limited by the window's audio length (see MAX_TOKENS_PER_SECOND)."""
+        if self.max_tokens_per_second is None:
+            return options
+        cap = math.ceil(self.max_tokens_per_second * frames / FRAMES_PER_SECOND) + _TOKEN_SLACK
+        return replace(options, max_new_tokens=max(1, min(cap, self.whisper.max_length - prompt_tokens)))
+
     def decode(self, samples: np.ndarray, *, language: str | None = None, prompt: str = "") -> Decoded:
         """Segments (times relative to the start of `samples`) with words; `prompt` conditions the first window."""
         whisper = self.whisper
@@ -139,7 +156,7 @@ class WindowDecoder:
         encoder_output = whisper.encode(window)
         prompt = whisper.get_prompt(tokenizer, previous, without_timestamps=False, hotwords=options.hotwords)
         result, avg_logprob, temperature, compression_ratio = whisper.generate_with_fallback(
-            encoder_output, prompt, tokenizer, options
+            encoder_output, prompt, tokenizer, self._capped(options, size, len(prompt))
         )
         if result.no_speech_prob > options.no_speech_threshold and avg_logprob <= options.log_prob_threshold:
             return seek + size, last_speech  # silence, as faster-whisper judges it

@@ -71,3 +71,31 @@ def test_the_language_is_detected_when_not_given(transcriber, data) -> None:
     decoded = WindowDecoder(transcriber.whisper, beam_size=1).decode(samples)
     assert decoded.language == "vi"
     assert decoded.language_probability > 0.5
+
+
+@pytest.mark.model
+def test_a_decode_that_loops_stops_at_a_length_the_audio_could_hold(transcriber, data) -> None:
+    # 3.3 s of JFK cut inside "country": base at beam 3 reads "Ask what you can do for you." over and over to its
+    # 448-token limit (224 tokens, ~4x a normal decode's time), which set the live view seconds behind.
+    samples = load(data / "audio" / "en_jfk.wav")[round(5.52 * SAMPLE_RATE) :][: round(3.3 * SAMPLE_RATE)]
+    whisper = transcriber.whisper
+    produced: list[int] = []
+    generate = whisper.generate_with_fallback
+
+    def counting(*args, **kwargs):
+        result = generate(*args, **kwargs)
+        produced.append(len(result[0].sequences_ids[0]))
+        return result
+
+    whisper.generate_with_fallback = counting
+    try:
+        uncapped = WindowDecoder(whisper, beam_size=3, max_tokens_per_second=None).decode(samples, language="en")
+        loop = produced[0]
+        produced.clear()
+        capped = WindowDecoder(whisper, beam_size=3).decode(samples, language="en")
+    finally:
+        del whisper.generate_with_fallback  # the instance attribute goes; the method is back
+    assert loop >= 200, f"the uncapped decode no longer loops ({loop} tokens): pick another cut"
+    assert max(produced) <= 12 * 3.3 + 16
+    assert "ask what you can do" in normalize(_text(capped.segments))
+    assert len(_text(capped.segments)) < len(_text(uncapped.segments))
