@@ -22,6 +22,8 @@ silence to agree on the unconfirmed words instead of reading them once at beam 5
 of 2026-12-01).
 
 Reported:
+- this machine's pace: the wall time of one decode of the recording's first 10 s at beam 3, measured before
+  streaming; latency is ~2.5 decode times, so compare latencies of different days or machines through it;
 - latency: for each committed word, the time of its commit minus the time its end was spoken (median, p90, max);
 - WER (jiwer on guards.normalize()d text) of the committed words and of the batch Transcriber on the same audio;
 - CPU: process CPU time / wall time during streaming, as a share of the usable cores (the rest is headroom);
@@ -183,6 +185,23 @@ def stream(transcriber: Transcriber, item: Item, args: argparse.Namespace) -> di
     }
 
 
+def reference_decode(transcriber: Transcriber, item: Item) -> float:
+    """Wall seconds of one live-view decode of the recording's first 10 s at beam 3 (median of 3, after a warm-up):
+    the yardstick for comparing latency across machines and days, since latency is ~2.5 decode times. The same
+    2-core VM gave figures 1.5x apart on different days (batch speed as well)."""
+    from minutes.transcribe.window import WindowDecoder
+
+    decoder = WindowDecoder(transcriber.whisper, beam_size=3)
+    samples = item.samples[: 10 * SAMPLE_RATE]
+    decoder.decode(samples, language=item.language)
+    times = []
+    for _ in range(3):
+        t = time.monotonic()
+        decoder.decode(samples, language=item.language)
+        times.append(time.monotonic() - t)
+    return statistics.median(times)
+
+
 def rss_summary(samples: list[tuple[float, float]]) -> dict:
     """Peak RSS per minute (flat = no leak; the first minutes include the allocators warming up), and the trend."""
     mb = [m for _, m in samples]
@@ -226,6 +245,7 @@ def main() -> None:
     transcriber = Transcriber(args.model, compute_type="int8", threads=args.threads)
     load_seconds = time.monotonic() - t
     rss_loaded = rss_mb()
+    pace = reference_decode(transcriber, item)
     print(f"streaming {item.seconds / 60:.1f} min of {args.language} audio in simulated real time...", flush=True)
     live = stream(transcriber, item, args)
 
@@ -248,11 +268,16 @@ def main() -> None:
     print(header(info))
     print(f"- model load {load_seconds:.1f} s; RSS after load {rss_loaded:.0f} MB")
     print(
+        f"- this machine's pace: one decode of the recording's first 10 s at beam 3 takes {pace:.2f} s wall "
+        "(median of 3; latency scales with it)"
+    )
+    print(
         f"- latency (word end spoken -> committed), {len(lat)} words: median {statistics.median(lat):.2f} s, "
         f"p90 {percentile(lat, 90):.2f} s, max {max(lat):.2f} s"
     )
     print(
-        f"- WER: streaming {live_wer:.3f} vs batch {batch_wer:.3f} (batch took {batch_seconds:.0f} s); "
+        f"- WER: streaming {live_wer:.3f} vs batch {batch_wer:.3f} (batch took {batch_seconds:.0f} s, "
+        f"{item.seconds / batch_seconds:.1f}x real time); "
         f"{live['decodes']} decodes; skipped {skipped:.0f} s in {len(live['gaps'])} gap(s)"
     )
     print(
@@ -272,6 +297,7 @@ def main() -> None:
             "seconds": item.seconds,
             "latency": {"median": statistics.median(lat), "p90": percentile(lat, 90), "all": lat},
             "wer": {"streaming": live_wer, "batch": batch_wer},
+            "reference_decode_seconds": pace,
             "cpu_share": live["cpu_share"],
             "rss": {**rss, "samples": live["rss"]},
             "gaps": live["gaps"],
