@@ -30,7 +30,6 @@ small `Backend` protocol, so tests drive the agreement logic with a fake one.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -147,10 +146,7 @@ class WhisperBackend:
             hotwords=options.hotwords[:MAX_PROMPT_CHARS] if options.hotwords else None,
             padding_seconds=options.encoder_padding_seconds,
         )
-        # The final reading at a pause: the same decoder with a wider beam.
-        self.final_decoder = (
-            _with_beam(self.decoder, options.pause_beam_size) if options.pause_beam_size > 0 else self.decoder
-        )
+        self.final_beam_size = options.pause_beam_size or None  # the final reading at a pause: a wider beam
 
     def transcribe(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
         return self._hypothesis(self.decoder.decode(samples, language=language, prompt=prompt))
@@ -158,7 +154,8 @@ class WhisperBackend:
     def transcribe_final(self, samples: np.ndarray, *, language: str | None, prompt: str) -> Hypothesis:
         """The final reading of the buffer at a pause (`pause_beam_size`); a backend without it is asked the usual
         `transcribe`."""
-        return self._hypothesis(self.final_decoder.decode(samples, language=language, prompt=prompt))
+        decoded = self.decoder.decode(samples, language=language, prompt=prompt, beam_size=self.final_beam_size)
+        return self._hypothesis(decoded)
 
     @staticmethod
     def _hypothesis(decoded: Any) -> Hypothesis:
@@ -168,13 +165,6 @@ class WhisperBackend:
             language=decoded.language,
             language_probability=decoded.language_probability,
         )
-
-
-def _with_beam(decoder: Any, beam_size: int) -> Any:
-    """A copy of a `WindowDecoder` (same model, same tokenizers) that searches with another beam."""
-    wider = copy.copy(decoder)
-    wider.options = replace(decoder.options, beam_size=beam_size)
-    return wider
 
 
 def guarded_words(segments: Sequence[Segment]) -> list[Word]:

@@ -118,9 +118,13 @@ class WindowDecoder:
         cap = math.ceil(self.max_tokens_per_second * frames / FRAMES_PER_SECOND) + _TOKEN_SLACK
         return replace(options, max_new_tokens=max(1, min(cap, self.whisper.max_length - prompt_tokens)))
 
-    def decode(self, samples: np.ndarray, *, language: str | None = None, prompt: str = "") -> Decoded:
-        """Segments (times relative to the start of `samples`) with words; `prompt` conditions the first window."""
+    def decode(
+        self, samples: np.ndarray, *, language: str | None = None, prompt: str = "", beam_size: int | None = None
+    ) -> Decoded:
+        """Segments (times relative to the start of `samples`) with words; `prompt` conditions the first window;
+        `beam_size` replaces the decoder's for this call."""
         whisper = self.whisper
+        options = self.options if beam_size is None else replace(self.options, beam_size=beam_size)
         features = whisper.feature_extractor(np.asarray(samples, dtype=np.float32))
         content = features.shape[-1] - 1
         probability = 1.0
@@ -135,7 +139,7 @@ class WindowDecoder:
         seek = 0
         last_speech = 0.0
         while seek < content:
-            seek, last_speech = self._window(features, seek, tokenizer, previous, segments, last_speech)
+            seek, last_speech = self._window(features, seek, tokenizer, previous, segments, last_speech, options)
             previous = []  # like condition_on_previous_text=False: the prompt is for the first window only
         return Decoded(segments, language, probability)
 
@@ -147,9 +151,10 @@ class WindowDecoder:
         previous: list[int],
         out: list[Segment],
         last_speech: float,
+        options: TranscriptionOptions,
     ) -> tuple[int, float]:
         """Decode the window that starts at frame `seek`; append its segments to `out`; return the next seek."""
-        whisper, options = self.whisper, self.options
+        whisper = self.whisper
         content = features.shape[-1] - 1
         size = min(WINDOW_FRAMES, content - seek)
         window = pad_or_trim(features[:, seek : seek + size], context_frames(size, self.padding_seconds))
