@@ -19,7 +19,8 @@ the wall clock measures the sharing; `--clock cpu` advances audio time with this
 `--set pause_context_seconds=0` cuts the buffer after the last committed word at every pause (no context carried
 across pauses, the behaviour before 2026-12-01); `--set pause_beam_size=0` waits at a pause for two decodes of the
 silence to agree on the unconfirmed words instead of reading them once at beam 5 (the behaviour until the afternoon
-of 2026-12-01).
+of 2026-12-01); `--set end_silence_seconds=0` notices a pause only once a whole new chunk is silent, one decode
+later (the behaviour until the night of 2026-12-01).
 
 Reported:
 - this machine's pace: the wall time of one decode of the recording's first 10 s at beam 3, measured before

@@ -19,7 +19,8 @@ The design follows whisper_streaming's OnlineASRProcessor (Macháček et al., 20
   the last few seconds of committed speech stay in the buffer (`pause_context_seconds`): the next sentence is read
   with the end of the previous one, not on its own.
 - At a pause with words still unconfirmed, the buffer is read once more with a wider beam (`pause_beam_size`) and
-  the tail committed from that reading, instead of decoding the silence until two readings agree.
+  the tail committed from that reading, instead of decoding the silence until two readings agree. When the new
+  audio already ends in silence, that final reading is the decode of this call (`end_silence_seconds`).
 - Silero VAD (faster-whisper's copy, state carried across chunks) gates decoding: audio with no speech is never
   decoded, which saves CPU in pauses and keeps Whisper from inventing text on silence.
 - The hallucination and loop guards of `guards.py` run on every hypothesis, so no flagged text is ever committed.
@@ -45,6 +46,9 @@ from minutes.transcribe.whisper import MAX_PROMPT_CHARS, Transcriber, check_lang
 
 SAMPLE_RATE = audio.SAMPLE_RATE
 VAD_WINDOW = 512  # samples per Silero VAD frame at 16 kHz (32 ms)
+# Words a reading places in the last quarter second of a silence wait for the next reading: Whisper puts invented
+# or mistimed words there, not the speech before the pause.
+_SILENT_TAIL = 0.25
 _VAD_CONTEXT = 64  # samples of the previous frame Silero v6 looks at
 
 
@@ -95,6 +99,16 @@ class StreamingOptions:
     # Replays of VIVOS sentences 1 s apart: WER 0.319 -> 0.298 on sentences 1-15 (where 5 was chosen: beam 3 and 8
     # gave 0.319), 0.304 -> 0.290 on the held-out 16-30, with 7-13% fewer decodes; English clips 0.098 either way.
     pause_beam_size: int = 5
+    # New audio that holds speech and ends in at least this much silence (VAD): the speaker stopped inside it, so
+    # the final reading of the pause (`pause_beam_size`) is done at once and the words before the silence are
+    # committed from it. Without this, the speech first gets a decode at the usual beam and the pause is noticed
+    # only by the next call, one decode later; on a slow machine the late commits pile up. Real time on this 2-core
+    # VM (bench/streaming.py --quick --language vi, its pace 1.1-1.6 s per reference decode): median latency
+    # 4.46-4.69 s without, 3.88 s with; p90 10.1-12.9 s without, 5.5 s with. Chosen on replays of VIVOS sentences
+    # 1-15: decoded every 1.4 s (the spacing of real-time decodes here) 0.2 / 0.3 / 0.5 s all kept WER at 0.312
+    # and cut the wait; decoded every 0.6 s, 0.3 s lost 0.021 and 0.5 s nothing. Held out, sentences 16-30: 0.283
+    # -> 0.283 either way. 0: off.
+    end_silence_seconds: float = 0.5
     # LocalAgreement commits a prefix, so one word Whisper keeps reading differently holds back everything after
     # it; once an unconfirmed word ended this long ago, the latest reading is committed up to there. Bounds the
     # latency (30 s were seen on two-speaker crosstalk) and keeps the buffer from filling up.
@@ -429,6 +443,14 @@ class StreamingTranscriber:
             self._decoded_end = end
             self._cut(self._pause_cut(end))
             return self._update(committed, decoded=False)
+        if new_speech and opts.pause_beam_size > 0 and self._ends_in_silence(end):
+            # The speaker stopped inside the new audio: the final reading of the sentence at once, and the words
+            # before the silence committed, rather than one more decode of the speech before the pause is noticed.
+            agreed = self._decode(final=True)
+            committed += agreed + self._agreement.flush_until(end - _SILENT_TAIL)
+            self._quiet_decodes = 1
+            self._trim()
+            return self._update(committed, decoded=True)
         if not new_speech and opts.pause_beam_size > 0 and not self._quiet_decodes:
             # A pause with words unconfirmed: the final reading of the sentence settles the words that were waiting.
             # Words no earlier reading had still need the next decode to agree: in one go Whisper may read a
@@ -486,6 +508,11 @@ class StreamingTranscriber:
         words = [_shift(w, self._offset) for w in hypothesis.words]
         self._segment_ends = [round(self._offset + e, 3) for e in hypothesis.segment_ends]
         return self._agreement.insert(words)
+
+    def _ends_in_silence(self, end: float) -> bool:
+        """Whether the VAD heard no speech in the last `end_silence_seconds` before `end`."""
+        quiet = self.options.end_silence_seconds
+        return quiet > 0 and self._vad.speech_seconds(end - quiet, end) < VAD_WINDOW / SAMPLE_RATE
 
     def _fix_language(self, hypothesis: Hypothesis) -> None:
         if self.language is not None or not hypothesis.language:

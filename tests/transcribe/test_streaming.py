@@ -328,6 +328,24 @@ def test_words_only_the_final_reading_has_are_not_committed_on_its_word() -> Non
     assert len(decoder.finals) >= 1
 
 
+@pytest.mark.parametrize("quiet", [0.0, 0.3])
+def test_when_new_audio_ends_in_silence_the_sentence_is_read_and_committed_at_once(quiet: float) -> None:
+    words, restart = _two_sentences(pause=1.5)  # the first sentence ends at 4.1 s
+    decoder = FinalReading(words)
+    streaming = StreamingTranscriber(decoder, vad=False, pause_beam_size=5, end_silence_seconds=quiet)
+    streaming._vad = ScriptedSpeech(words)  # type: ignore[assignment]
+    updates = list(replay(streaming, signal(restart + 5.0), chunk_seconds=1.5))
+    # the call at 4.5 s brings the end of the sentence and 0.4 s of silence
+    done_at_4_5 = [w.text for u in updates[:3] for w in u.committed]
+    if quiet:
+        assert [t.rstrip("!") for t in done_at_4_5] == [w.text for w in words[:8]]
+        assert done_at_4_5[-1] == " w7!" and len(decoder.finals) >= 1  # read by the final reading
+        assert decoder.finals[0].offset + decoder.finals[0].seconds == pytest.approx(4.5)
+    else:  # the pause is noticed one call later, at 6.0 s
+        assert len(done_at_4_5) < 8 and [w.text for w in updates[3].committed][-1] == " w7!"
+    assert [w.text.rstrip("!") for u in updates for w in u.committed] == [w.text for w in words]
+
+
 def test_after_a_long_pause_only_some_silence_is_kept() -> None:
     words, restart = _two_sentences(pause=12.0)
     decoder = FakeDecoder(words)
