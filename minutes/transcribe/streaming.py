@@ -443,21 +443,20 @@ class StreamingTranscriber:
             self._decoded_end = end
             self._cut(self._pause_cut(end))
             return self._update(committed, decoded=False)
-        if new_speech and opts.pause_beam_size > 0 and self._ends_in_silence(end):
-            # The speaker stopped inside the new audio: the final reading of the sentence at once, and the words
-            # before the silence committed, rather than one more decode of the speech before the pause is noticed.
-            agreed = self._decode(final=True)
-            committed += agreed + self._agreement.flush_until(end - _SILENT_TAIL)
-            self._quiet_decodes = 1
-            self._trim()
-            return self._update(committed, decoded=True)
-        if not new_speech and opts.pause_beam_size > 0 and not self._quiet_decodes:
-            # A pause with words unconfirmed: the final reading of the sentence settles the words that were waiting.
-            # Words no earlier reading had still need the next decode to agree: in one go Whisper may read a
-            # sentence twice (seen once in a real-time run: 15 words committed again).
+        stopped_here = new_speech and self._ends_in_silence(end)  # the speaker stopped inside the new audio
+        if opts.pause_beam_size > 0 and (stopped_here or (not new_speech and not self._quiet_decodes)):
+            # A pause with words unconfirmed: the final reading of the sentence settles them.
             waiting = len(self._agreement.tentative)
             agreed = self._decode(final=True)
-            committed += agreed + self._agreement.flush_first(waiting - len(agreed))
+            committed += agreed
+            if stopped_here:
+                # At once, rather than one more decode of the speech before the pause is noticed: the words before
+                # the silence are committed as read.
+                committed += self._agreement.flush_until(end - _SILENT_TAIL)
+            else:
+                # The words that were waiting. Words no earlier reading had still need the next decode to agree: in
+                # one go Whisper may read a sentence twice (seen once in a real-time run: 15 words committed again).
+                committed += self._agreement.flush_first(waiting - len(agreed))
             self._quiet_decodes = 1
             self._trim()
             return self._update(committed, decoded=True)
