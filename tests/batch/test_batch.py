@@ -18,13 +18,13 @@ from tests.batch.conftest import (
     BAD,
     GOOD,
     ROOT,
+    assert_same_transcripts,
     batch_command,
     make_archive,
     manifest_rows,
     run_batch,
     start_batch,
     texts,
-    transcripts,
     wait_for,
 )
 
@@ -128,7 +128,7 @@ def test_kill_9_midway_then_rerun_loses_nothing_and_does_nothing_twice(archive, 
             assert path.stat().st_mtime_ns == mtime, path
     assert not [p for p in out.rglob("*.tmp")], "a temporary file was left as if it were an output"
     reference_out, _ = reference
-    assert transcripts(out) == transcripts(reference_out)
+    assert_same_transcripts(out, reference_out)
     assert texts(out) == texts(reference_out)
 
 

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch.conftest import BAD, GOOD, ROOT, batch_command, manifest_rows, texts, transcripts, wait_for
+from tests.batch.conftest import (
+    BAD,
+    GOOD,
+    ROOT,
+    assert_same_transcripts,
+    batch_command,
+    manifest_rows,
+    texts,
+    wait_for,
+)
 from tests.conftest import missing
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -141,7 +150,7 @@ def test_a_batch_on_a_ray_cluster_survives_losing_a_node(archive, reference, ray
     assert max(rows[Path(g).name]["attempts"] for g in GOOD) == 2  # the file the lost node held, done again
     reference_out, _ = reference
     # the same job code as local workers: the same transcripts, save the path the recording was read from
-    assert transcripts(out) == transcripts(reference_out)
+    assert_same_transcripts(out, reference_out)
     assert texts(out) == texts(reference_out)
 
     # the same resume: everything is done, nothing is sent to the cluster again
