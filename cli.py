@@ -33,8 +33,10 @@ speakers_app = typer.Typer(
 )
 app.add_typer(speakers_app, name="speakers")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# No markup in what is printed: file names, errors and transcripts may hold brackets ("meeting [draft].wav") that
+# rich would take for style tags, eat, or fail on. Styled labels are built as Text.
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+out = Console(highlight=False, soft_wrap=True, markup=False)
 
 
 @contextlib.contextmanager
@@ -45,7 +47,7 @@ def user_errors(show_traceback: bool = False) -> Iterator[None]:
     except MinutesError as exc:
         if show_traceback or os.environ.get("MINUTES_TRACEBACK"):
             traceback.print_exc()
-        err.print(f"[bold red]minutes: error:[/] {exc}", markup=True, highlight=False)
+        err.print(Text.assemble(("minutes: error:", "bold red"), f" {exc}"))
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         err.print("minutes: interrupted")
@@ -108,7 +110,7 @@ class ProgressHook:
         elif step == "stage":
             self._show(info.get("name", ""), None, None, "steps")
         elif step == "warning":
-            self.progress.console.print(f"[yellow]minutes: warning:[/] {info['message']}", markup=True, highlight=False)
+            self.progress.console.print(Text.assemble(("minutes: warning:", "yellow"), f" {info['message']}"))
         elif step in ("download", "join"):
             self._show(f"{step} {info.get('file') or info.get('package')}", None, None, "steps")
 
@@ -122,7 +124,7 @@ class ProgressHook:
 
 def _progress(quiet: bool) -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         AudioTimeColumn(),
         TimeRemainingColumn(),
@@ -203,7 +205,7 @@ def transcribe(
             if result.ok and show_text and result.transcript is not None:
                 out.print(_readable(result.transcript), markup=False)
             elif not result.ok and len(inputs) > 1:
-                progress.console.print(f"[red]failed:[/] {result.source}: {result.error}", markup=True)
+                progress.console.print(Text.assemble(("failed:", "red"), f" {result.source}: {result.error}"))
 
         with _progress(quiet) as progress:
             hook = ProgressHook(progress, len(inputs))
@@ -211,7 +213,7 @@ def transcribe(
 
     failed = [r for r in results if not r.ok]
     if len(results) == 1 and failed:
-        err.print(f"[bold red]minutes: error:[/] {failed[0].error}")
+        err.print(Text.assemble(("minutes: error:", "bold red"), f" {failed[0].error}"))
         raise typer.Exit(int(ExitCode.ERROR))
     if not quiet and len(results) > 1:
         _summary(results)
@@ -240,7 +242,9 @@ def _summary(results: list[Any]) -> None:
     for r in results:
         t = r.transcript
         speed = f"{t.duration / r.wall_seconds:.1f}x" if t and r.wall_seconds else ""
-        outcome = ", ".join(p.name for p in r.outputs) if r.ok else "[red]failed[/] (see above)"
+        outcome = (
+            Text(", ".join(p.name for p in r.outputs)) if r.ok else Text.assemble(("failed", "red"), " (see above)")
+        )
         table.add_row(r.source.name, _clock(t.duration) if t else "", t.language if t else "", speed, outcome)
     err.print(table)
     n_failed = sum(not r.ok for r in results)
@@ -555,7 +559,7 @@ def models_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-re
     for column in ("id", "status", "size", "licence", "sources"):
         table.add_column(column, no_wrap=True)
     for s in statuses:
-        status = "[green]installed[/]" if s.installed else "obtainable"
+        status = Text("installed", style="green") if s.installed else Text("obtainable")
         name = s.entry.id + (" *" if s.entry.default else "")
         sources = ", ".join(s.sources).replace("huggingface", "hf")
         table.add_row(name, status, describe_size(s.entry), s.entry.licence, sources)
@@ -583,7 +587,7 @@ def models_install(
             entry = manager.entry(model_id)
             with err.status(f"installing {model_id} ({describe_size(entry)})"):
                 path = manager.install(model_id, sources=sources, local_dir=from_dir, force=force)
-            err.print(f"[green]installed[/] {model_id} -> {path}")
+            err.print(Text.assemble(("installed", "green"), f" {model_id} -> {path}"))
 
 
 @models_app.command("path")
@@ -621,7 +625,8 @@ def speakers_enroll(
         path = ProfileStore().save(profile)
     err.print(f"enrolled {profile.name} from {profile.seconds:.0f} s of speech -> {path}")
     if profile.seconds < 10:
-        err.print("[yellow]minutes: warning:[/] less than 10 s of speech: recognition may be unreliable")
+        unreliable = " less than 10 s of speech: recognition may be unreliable"
+        err.print(Text.assemble(("minutes: warning:", "yellow"), unreliable))
 
 
 @speakers_app.command("list")
@@ -808,7 +813,7 @@ def ask(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Answer from the meetings, each claim cited as [meeting, time]; without an LLM, the passages that answer."""
+    r"""Answer from the meetings, each claim cited as \[meeting, time]; without an LLM, the passages that answer."""
     from minutes.search.ask import ask as ask_archive
     from minutes.search.ask import installed_writer, render, where
 

@@ -65,6 +65,13 @@ def test_help_and_version():
     assert "transcribe" in run("--help").stdout
     assert run("--version").stdout.startswith("minutes ")
     assert "--language" in run("transcribe", "--help").stdout
+    assert "cited as [meeting, time]" in " ".join(run("ask", "--help").stdout.split())  # not eaten as a style tag
+
+
+def test_brackets_in_a_file_name_are_printed_as_they_are(tmp_path):
+    # rich markup would read "[draft]" as a style and "[/old]" as a closing tag (a traceback)
+    name = "[/old] meeting [draft].wav"
+    assert_one_line_error(run("transcribe", tmp_path / name), name)
 
 
 @pytest.mark.model
@@ -156,13 +163,14 @@ def test_a_half_truncated_mp3_keeps_what_is_readable(tmp_path, data, base_model_
 
 @pytest.mark.model
 def test_a_batch_goes_on_past_a_bad_file(tmp_path, data, base_model_dir):
-    bad = tmp_path / "bad.wav"
+    bad = tmp_path / "bad [draft].wav"
     bad.write_text("not audio", encoding="utf-8")
     good = data / "audio" / "en_librivox_ss01_0880.wav"
     proc = run("transcribe", bad, good, "-o", tmp_path / "out", "-f", "txt")
     assert proc.returncode == 3, proc.stderr  # some failed
     assert "Traceback" not in proc.stderr
     assert "1 transcribed, 1 failed" in proc.stderr
+    assert "bad [draft].wav" in proc.stderr
     assert (tmp_path / "out" / "en_librivox_ss01_0880.txt").read_text(encoding="utf-8").strip()
 
 

@@ -45,7 +45,7 @@ class BatchDisplay:
     def __init__(self, console: Console, quiet: bool = False) -> None:
         self.console = console
         self.progress = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             AudioColumn(),
             EtaColumn(),
@@ -84,9 +84,11 @@ class BatchDisplay:
         elif step == "worker":
             self.worker(info["worker"], info.get("state", ""), info.get("file"), completed, total)
         elif step == "failed":
-            self.console.print(f"[red]failed:[/] {info['file']}: {info['message']}", markup=True, highlight=False)
+            self.console.print(
+                Text.assemble(("failed:", "red"), f" {info['file']}: {info['message']}"), highlight=False
+            )
         elif step == "warning":
-            self.console.print(f"[yellow]minutes: warning:[/] {info['message']}", markup=True, highlight=False)
+            self.console.print(Text.assemble(("minutes: warning:", "yellow"), f" {info['message']}"), highlight=False)
 
     def worker(self, name: str, state: str, file: str | None, completed: float | None, total: float | None) -> None:
         if state == "lost":
