@@ -90,18 +90,20 @@ class AudioTimeColumn(ProgressColumn):
 class ProgressHook:
     """Shows the current file's stage with a bar and ETA, and files done for a batch."""
 
-    def __init__(self, progress: Progress, n_files: int) -> None:
+    def __init__(self, progress: Progress, n_files: int, unit: str = "audio") -> None:
         self.progress = progress
+        self.unit = unit  # what a file's own bar counts: seconds of audio, or "steps" (shown as a percentage)
         self.files = progress.add_task("files", total=n_files, visible=n_files > 1)
-        self.task = progress.add_task("", total=None, unit="audio")
+        self.task = progress.add_task("", total=None, unit=unit)
         self.name = ""
 
     def __call__(self, step: str, *, completed: float | None = None, total: float | None = None, **info: Any) -> None:
         if step == "file":
-            self.progress.update(self.files, completed=completed, description=f"{int(completed or 0)}/{total} files")
+            files, many = f"{int(completed or 0)}/{total} files", (total or 0) > 1
+            self.progress.update(self.files, completed=completed, total=total, visible=many, description=files)
             if "file" in info:
                 self.name = Path(info["file"]).name
-                self.progress.reset(self.task, total=None, description=self.name, unit="audio")
+                self.progress.reset(self.task, total=None, description=self.name, unit=self.unit)
         elif step == "transcribe":
             self._show("transcribing", completed, total or None, "audio")
         elif step in ("diarize", "draft"):
@@ -730,7 +732,18 @@ def index(
         if missing:
             raise MinutesError(f"no such file or folder: {missing[0]}")
         search_index = _open_index(index_file, must_exist=False)
-        report = index_paths(search_index, paths, warn=lambda line: err.print(f"minutes: warning: {line}"), force=force)
+        with _progress(quiet=False) as progress:
+            hook = ProgressHook(progress, n_files=0, unit="steps")  # how many files is known once they are listed
+
+            def warn(line: str) -> None:
+                hook("warning", message=line)
+
+            report = index_paths(search_index, paths, warn=warn, force=force, hook=hook)
+        if not (report.added or report.unchanged or report.skipped):
+            raise MinutesError(
+                "no meeting transcripts (.transcript.json) found in the given folders: "
+                "`minutes run` or `minutes transcribe -f json` writes them"
+            )
         err.print(
             f"{len(report.added)} indexed, {len(report.unchanged)} unchanged, {len(report.skipped)} skipped "
             f"-> {search_index.path}"

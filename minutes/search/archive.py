@@ -12,6 +12,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from minutes.hooks import Hook, null_hook
 from minutes.model import Minutes, Transcript
 from minutes.search import meeting as meeting_io
 from minutes.search.encoder import Encoder
@@ -41,10 +42,21 @@ def _fingerprint(path: Path) -> str:
     return ";".join(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
 
 
-def index_paths(index: SearchIndex, paths: list[Path], warn: Callable[[str], None], force: bool = False) -> IndexReport:
-    """Add every transcript under `paths`; an unchanged file is not embedded again, a bad one is one warning."""
+def index_paths(
+    index: SearchIndex,
+    paths: list[Path],
+    warn: Callable[[str], None],
+    force: bool = False,
+    hook: Hook = null_hook,
+) -> IndexReport:
+    """Add every transcript under `paths`; an unchanged file is not embedded again, a bad one is one warning.
+
+    `hook("file", completed=n, total=files, file=path)` before each JSON file: embedding a long meeting takes a
+    while, and an archive hundreds of them."""
     report = IndexReport()
-    for path in meeting_io.walk(paths):
+    files = list(meeting_io.walk(paths))
+    for done, path in enumerate(files):
+        hook("file", completed=done, total=len(files), file=str(path))
         try:
             loaded = meeting_io.load(path)
         except meeting_io.NotAMeeting as exc:
@@ -59,6 +71,7 @@ def index_paths(index: SearchIndex, paths: list[Path], warn: Callable[[str], Non
             continue
         index.add(loaded, fingerprint)
         report.added.append(str(path))
+    hook("file", completed=len(files), total=len(files))
     return report
 
 

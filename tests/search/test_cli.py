@@ -59,9 +59,13 @@ def test_index_then_search_vietnamese_without_diacritics(tmp_path, vivos, vivos_
 def test_a_file_that_is_no_index_and_a_missing_folder_are_one_error_line_each(tmp_path):
     bad = tmp_path / "notes.sqlite"
     bad.write_text("meeting notes, not a database\n", encoding="utf-8")
+    empty = tmp_path / "recordings"  # a folder with no transcripts in it (the wrong folder, or not processed yet)
+    empty.mkdir()
+    (empty / "meeting.wav").write_bytes(b"RIFF")
     for proc, fragment in (
         (run("search", "budget", "--index", bad, index=tmp_path / "unused.sqlite"), "not a search index"),
         (run("index", tmp_path / "nowhere", index=tmp_path / "i.sqlite"), "no such file or folder"),
+        (run("index", empty, index=tmp_path / "i.sqlite"), "no meeting transcripts"),
     ):
         assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
         lines = [line for line in proc.stderr.splitlines() if line.startswith("minutes: error:")]

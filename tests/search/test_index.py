@@ -98,6 +98,26 @@ def test_corrupt_and_foreign_json_are_skipped_with_one_warning_each(tmp_path, vi
     assert again.added == [] and len(again.unchanged) == 1
 
 
+def test_indexing_reports_each_file_before_reading_it(tmp_path, vivos):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    write_transcript(folder / "a.transcript.json", vivos[:3], ["Lan"])
+    write_transcript(folder / "b.transcript.json", vivos[3:6], ["Minh"])
+    (folder / "list.json").write_text("[1, 2, 3]", encoding="utf-8")
+    calls: list[tuple[str, float | None, float | None, str | None]] = []
+
+    def hook(step: str, *, completed: float | None = None, total: float | None = None, **info: object) -> None:
+        calls.append((step, completed, total, Path(str(info["file"])).name if "file" in info else None))
+
+    index_paths(SearchIndex(tmp_path / "i.sqlite", ZeroEncoder()), [folder], warn=lambda _: None, hook=hook)
+    assert calls == [
+        ("file", 0, 3, "a.transcript.json"),
+        ("file", 1, 3, "b.transcript.json"),
+        ("file", 2, 3, "list.json"),
+        ("file", 3, 3, None),
+    ]
+
+
 def test_an_exception_mid_update_leaves_the_previous_index(tmp_path, vivos, monkeypatch):
     from minutes.search import index as index_module
 
