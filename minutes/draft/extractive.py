@@ -226,6 +226,7 @@ class Cues:
     action_not: Matcher = field(default_factory=Matcher)
     action_present: Matcher = field(default_factory=Matcher)
     action_tags: Matcher = field(default_factory=Matcher)
+    task_not_openers: frozenset[str] = frozenset()
     handout: Matcher = field(default_factory=Matcher)
     owner_self: Matcher = field(default_factory=Matcher)
     owner_request: Matcher = field(default_factory=Matcher)
@@ -285,6 +286,7 @@ def _load_cues(code: str) -> Cues:
         action_not=Matcher(section("action").get("not", ())),
         action_present=Matcher(section("action").get("present", ())),
         action_tags=Matcher(section("action").get("tags", ())),
+        task_not_openers=frozenset(nfc(w).lower() for w in section("action").get("not_openers", [])),
         handout=Matcher(section("action").get("handout", ())),
         owner_self=Matcher(owner.get("self", ())),
         owner_request=Matcher(owner.get("request", ())),
@@ -954,6 +956,8 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
             spans = [sentences[k].span for k in (i, *tail)]
             for owner, a, b in handed:
                 task = rewrite.task(text[:b], a, cues.rules)
+                if not reads_as_task(task, cues):
+                    continue
                 due = deadlines[i]
                 found.append((3.5 + closing + 2.0 * bool(due), i, ActionItem(task, owner, due, spans), [i, *tail]))
             merged.update(tail)
@@ -978,6 +982,8 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
         item = ActionItem(rewrite.task(s.text, start, cues.rules), owner, due, [sentences[k].span for k in used])
         if rewrite.first_person(item.task, cues.rules):
             continue  # "... it's been brought to my attention": a speaker talking about themselves, not a task
+        if not reads_as_task(item.task, cues):
+            continue
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
         # someone named by another ("Sheila will send the figures", "Minh, can you ...") is handed the task;
         # "I'll send it" is the speaker's own word, which free conversation is full of
@@ -1052,6 +1058,14 @@ def assignments(text: str, people: Sequence[str], cues: Cues) -> list[tuple[str,
         if len(trimmed.split()) >= 2:
             out.append((person, task_at, task_at + len(trimmed)))
     return out
+
+
+def reads_as_task(task: str, cues: Cues) -> bool:
+    """Whether a task opens as an instruction does, not with a word no instruction opens with (`not_openers` of the
+    cue file: "the", "which", "not", ...; a number; a first word ending in a comma, as a name addressed does)."""
+    first = task.split()[0] if task.split() else ""
+    word = first.strip(".;:!?\"'“”‘’()").lower()
+    return not (first.endswith(",") or word in cues.task_not_openers or word.isdigit())
 
 
 def is_request_form(text: str, cues: Cues) -> bool:

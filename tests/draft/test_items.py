@@ -219,6 +219,35 @@ def test_a_task_handed_to_someone_named_needs_nothing_more():
     )
 
 
+# Parliamentary and committee sessions (QMSum covid_2, education_18 of ../shared/data/search): a cue phrase, then a
+# statement rather than a task; drafted before as "Kirsty Williams AM will which is why ...", "Mr Chair will mr.
+# Chair, ...". Each of these was an action item before the rule.
+COMMITTEE = ["Kirsty Williams AM", "Huw Morris", "Lynne Neagle AM"]
+NOT_TASKS = [
+    ("Lynne Neagle AM", "Janet, you will have to wait until the end of the month , when the budget is published ."),
+    ("Kirsty Williams AM", "I will , which is why from next year we will have a part-time route into teaching ."),
+    ("Kirsty Williams AM", "Kirsty Williams will not wish to see a situation where that happens by Friday ."),
+    ("Lynne Neagle AM", "The Right Honourable Prime Minister has 15 seconds or less , please ."),
+    ("Huw Morris", "I will , one college was saying it will cost them a million pounds by next year ."),
+    ("Lynne Neagle AM", "Mr. Chair , we will continue to support Canadians by the end of the year ."),
+    ("Lynne Neagle AM", "Huw Morris will , yesterday , there were two question periods ."),
+]
+
+
+def test_a_cue_followed_by_a_statement_is_no_task():
+    talk = [("Huw Morris", f"The access plans have {n} targets for the universities in Wales .") for n in range(9)]
+    names = {n: n for n in COMMITTEE}
+    for said in NOT_TASKS:
+        found = pick_actions(sentences_of([said, *talk]), EN, names, 500).values()
+        assert not found, (said, [(item.owner, item.task) for items in found for item, _ in items])
+    # the same kind of session, a real task: kept
+    asked = ("Lynne Neagle AM", "Kirsty Williams will outline how this will be allocated by Friday .")
+    (tasks,) = pick_actions(sentences_of([asked, *talk]), EN, names, 500).values()
+    assert [(item.owner, item.task) for item, _ in tasks] == [
+        ("Kirsty Williams AM", "Outline how this will be allocated by Friday.")
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     # AMI TS3010c / IS1006c: a capital that only opens the sentence is no doer ("Has", "The", "Have")
