@@ -87,40 +87,42 @@ def transcripts(out: Path) -> dict[str, dict]:
     return found
 
 
-# The model's confidences, as floats: the one part of a transcript two processes may not reproduce bit for bit.
-CONFIDENCES = frozenset({"probability", "avg_logprob", "no_speech_prob", "language_probability"})
-# Seen on a CI machine (not on the dev VM): a Ray actor and a local worker read the same words at the same times,
-# while a word's probability read 0.73 in one and 0.82 in the other. A wrong model, language or decode path moves
-# them far more, and changes words or times too.
-CONFIDENCE_TOLERANCE = 0.2
+# What two processes running the same job may not reproduce bit for bit: the model's confidences and the word times
+# read from its attention. Seen on CI and once here in a full run (never in the test alone): a Ray actor and a local
+# worker read the same words, but a word's probability 0.73 in one and 0.82 in the other, and a word boundary one
+# 20 ms frame apart (6.84 s against 6.82 s). A wrong model, language or decode path changes the words themselves.
+TOLERANCES = {"probability": 0.2, "avg_logprob": 0.2, "no_speech_prob": 0.2, "language_probability": 0.2}
+TOLERANCES |= {"start": 0.1, "end": 0.1}  # seconds: five frames
 
 
-def split_confidences(value: object, found: list[float]) -> object:
-    """`value` with every confidence replaced by None; the confidences appended to `found` in document order."""
+def split_tolerant(value: object, found: list[tuple[str, float]]) -> object:
+    """`value` with every number `TOLERANCES` names replaced by None; those (key, number) appended to `found` in
+    document order."""
     if isinstance(value, dict):
         kept = {}
         for key, item in value.items():
-            if key in CONFIDENCES and isinstance(item, (int, float)):
-                found.append(float(item))
+            if key in TOLERANCES and isinstance(item, (int, float)):
+                found.append((key, float(item)))
                 kept[key] = None
             else:
-                kept[key] = split_confidences(item, found)
+                kept[key] = split_tolerant(item, found)
         return kept
     if isinstance(value, list):
-        return [split_confidences(item, found) for item in value]
+        return [split_tolerant(item, found) for item in value]
     return value
 
 
 def assert_same_transcripts(out: Path, reference_out: Path) -> None:
-    """The same transcripts as the reference run: words, times, speakers and flags exactly; confidences nearly."""
-    got_confidences: list[float] = []
-    want_confidences: list[float] = []
-    got = split_confidences(transcripts(out), got_confidences)
-    want = split_confidences(transcripts(reference_out), want_confidences)
+    """The same transcripts as the reference run: words, text, speakers and flags exactly; confidences and times
+    nearly (`TOLERANCES`)."""
+    got_numbers: list[tuple[str, float]] = []
+    want_numbers: list[tuple[str, float]] = []
+    got = split_tolerant(transcripts(out), got_numbers)
+    want = split_tolerant(transcripts(reference_out), want_numbers)
     assert got == want
-    assert len(got_confidences) == len(want_confidences)
-    worst = max((abs(a - b) for a, b in zip(got_confidences, want_confidences, strict=True)), default=0.0)
-    assert worst <= CONFIDENCE_TOLERANCE, f"a confidence moved by {worst:.3f} from the reference run"
+    assert [k for k, _ in got_numbers] == [k for k, _ in want_numbers]
+    for (key, a), (_, b) in zip(got_numbers, want_numbers, strict=True):
+        assert abs(a - b) <= TOLERANCES[key] + 1e-9, f"{key} {a} against the reference run's {b}"
 
 
 def texts(out: Path) -> dict[str, str]:
