@@ -39,6 +39,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 out = Console(highlight=False, soft_wrap=True, markup=False)
 
 
+def labelled(label: str, style: str, message: object) -> Text:
+    """ "minutes: error: <message>" with the label styled and the message as it is (never read as markup)."""
+    return Text.assemble((label, style), f" {message}")
+
+
 @contextlib.contextmanager
 def user_errors(show_traceback: bool = False) -> Iterator[None]:
     """One funnel: a MinutesError is one line on stderr and its exit code; Ctrl-C exits 130."""
@@ -47,7 +52,7 @@ def user_errors(show_traceback: bool = False) -> Iterator[None]:
     except MinutesError as exc:
         if show_traceback or os.environ.get("MINUTES_TRACEBACK"):
             traceback.print_exc()
-        err.print(Text.assemble(("minutes: error:", "bold red"), f" {exc}"))
+        err.print(labelled("minutes: error:", "bold red", exc))
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
         err.print("minutes: interrupted")
@@ -112,7 +117,7 @@ class ProgressHook:
         elif step == "stage":
             self._show(info.get("name", ""), None, None, "steps")
         elif step == "warning":
-            self.progress.console.print(Text.assemble(("minutes: warning:", "yellow"), f" {info['message']}"))
+            self.progress.console.print(labelled("minutes: warning:", "yellow", info["message"]))
         elif step in ("download", "join"):
             self._show(f"{step} {info.get('file') or info.get('package')}", None, None, "steps")
 
@@ -207,7 +212,7 @@ def transcribe(
             if result.ok and show_text and result.transcript is not None:
                 out.print(_readable(result.transcript), markup=False)
             elif not result.ok and len(inputs) > 1:
-                progress.console.print(Text.assemble(("failed:", "red"), f" {result.source}: {result.error}"))
+                progress.console.print(labelled("failed:", "red", f"{result.source}: {result.error}"))
 
         with _progress(quiet) as progress:
             hook = ProgressHook(progress, len(inputs))
@@ -215,7 +220,7 @@ def transcribe(
 
     failed = [r for r in results if not r.ok]
     if len(results) == 1 and failed:
-        err.print(Text.assemble(("minutes: error:", "bold red"), f" {failed[0].error}"))
+        err.print(labelled("minutes: error:", "bold red", failed[0].error))
         raise typer.Exit(int(ExitCode.ERROR))
     if not quiet and len(results) > 1:
         _summary(results)
@@ -244,9 +249,7 @@ def _summary(results: list[Any]) -> None:
     for r in results:
         t = r.transcript
         speed = f"{t.duration / r.wall_seconds:.1f}x" if t and r.wall_seconds else ""
-        outcome = (
-            Text(", ".join(p.name for p in r.outputs)) if r.ok else Text.assemble(("failed", "red"), " (see above)")
-        )
+        outcome = Text(", ".join(p.name for p in r.outputs)) if r.ok else labelled("failed", "red", "(see above)")
         table.add_row(r.source.name, _clock(t.duration) if t else "", t.language if t else "", speed, outcome)
     err.print(table)
     n_failed = sum(not r.ok for r in results)
@@ -589,7 +592,7 @@ def models_install(
             entry = manager.entry(model_id)
             with err.status(f"installing {model_id} ({describe_size(entry)})"):
                 path = manager.install(model_id, sources=sources, local_dir=from_dir, force=force)
-            err.print(Text.assemble(("installed", "green"), f" {model_id} -> {path}"))
+            err.print(labelled("installed", "green", f"{model_id} -> {path}"))
 
 
 @models_app.command("path")
@@ -627,8 +630,8 @@ def speakers_enroll(
         path = ProfileStore().save(profile)
     err.print(f"enrolled {profile.name} from {profile.seconds:.0f} s of speech -> {path}")
     if profile.seconds < 10:
-        unreliable = " less than 10 s of speech: recognition may be unreliable"
-        err.print(Text.assemble(("minutes: warning:", "yellow"), unreliable))
+        unreliable = "less than 10 s of speech: recognition may be unreliable"
+        err.print(labelled("minutes: warning:", "yellow", unreliable))
 
 
 @speakers_app.command("list")

@@ -956,8 +956,6 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
             spans = [sentences[k].span for k in (i, *tail)]
             for owner, a, b in handed:
                 task = rewrite.task(text[:b], a, cues.rules)
-                if not reads_as_task(task, cues):
-                    continue
                 due = deadlines[i]
                 found.append((3.5 + closing + 2.0 * bool(due), i, ActionItem(task, owner, due, spans), [i, *tail]))
             merged.update(tail)
@@ -982,8 +980,6 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
         item = ActionItem(rewrite.task(s.text, start, cues.rules), owner, due, [sentences[k].span for k in used])
         if rewrite.first_person(item.task, cues.rules):
             continue  # "... it's been brought to my attention": a speaker talking about themselves, not a task
-        if not reads_as_task(item.task, cues):
-            continue
         named = bool(owner) and not _ANONYMOUS.fullmatch(owner or "")
         # someone named by another ("Sheila will send the figures", "Minh, can you ...") is handed the task;
         # "I'll send it" is the speaker's own word, which free conversation is full of
@@ -993,7 +989,8 @@ def pick_actions(sentences: Sequence[Sentence], cues: Cues, names: dict[str, str
         found.append((score, i, item, used))
     # a task needs more than a cue phrase and a doer: a due date, a reply taking it on, being said where the meeting
     # hands out work, or being handed to someone by name (on free conversation cue phrases alone are false alarms)
-    found = [f for f in found if f[0] >= EVIDENCE]
+    # ... and has to read as an instruction ("Kirsty Williams AM will | which is why ..." does not)
+    found = [f for f in found if f[0] >= EVIDENCE and reads_as_task(f[2].task, cues)]
     found.sort(key=lambda f: -f[0])
     tasks: Tasks = {}
     for _, i, item, used in sorted(found[: _allowance(n_words, 1500, 5)], key=lambda f: f[1]):
@@ -1063,7 +1060,7 @@ def assignments(text: str, people: Sequence[str], cues: Cues) -> list[tuple[str,
 def reads_as_task(task: str, cues: Cues) -> bool:
     """Whether a task opens as an instruction does, not with a word no instruction opens with (`not_openers` of the
     cue file: "the", "which", "not", ...; a number; a first word ending in a comma, as a name addressed does)."""
-    first = task.split()[0] if task.split() else ""
+    first = next(iter(task.split()), "")
     word = first.strip(".;:!?\"'“”‘’()").lower()
     return not (first.endswith(",") or word in cues.task_not_openers or word.isdigit())
 
